@@ -1,0 +1,53 @@
+import {Command, CommanderError} from "commander";
+import {readFileSync} from "node:fs";
+import {isUserError, errorMessage} from "../util/errors.js";
+import {commandRegistrars} from "./commands/index.js";
+
+/** The package version, read from package.json so that it never drifts. */
+export function llmproofVersion(): string {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {version: string};
+    return pkg.version;
+}
+
+export function buildProgram(): Command {
+    const program = new Command()
+        .name("llmproof")
+        .description("Benchmark local LLM inference (llama.cpp via node-llama-cpp) and fact-check efficiency claims with verified numbers.")
+        .version(llmproofVersion(), "-v, --version")
+        .showHelpAfterError("(run with --help for usage)")
+        .configureOutput({
+            writeErr: (text) => process.stderr.write(text)
+        });
+    for (const register of commandRegistrars)
+        register(program);
+    return program;
+}
+
+/**
+ * Entry point. Command modules import their logic lazily, so `--version` and `--help`
+ * never load the native llama.cpp binding.
+ */
+export async function main(argv: string[]): Promise<void> {
+    const program = buildProgram();
+    program.exitOverride();
+    try {
+        await program.parseAsync(argv);
+    } catch (error) {
+        if (error instanceof CommanderError) {
+            // commander already printed its message (or help/version output).
+            process.exitCode = error.exitCode;
+            return;
+        }
+        if (isUserError(error)) {
+            process.stderr.write(`llmproof: ${errorMessage(error)}\n`);
+            process.exitCode = error.exitCode;
+            return;
+        }
+        process.stderr.write(`llmproof: unexpected error: ${errorMessage(error)}\n`);
+        if (process.env.LLMPROOF_DEBUG)
+            process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
+        else
+            process.stderr.write("(set LLMPROOF_DEBUG=1 to see the stack trace)\n");
+        process.exitCode = 70;
+    }
+}

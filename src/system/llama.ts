@@ -1,0 +1,45 @@
+import type {Llama, LlamaOptions} from "node-llama-cpp";
+import {UserError, errorMessage} from "../util/errors.js";
+
+export type LlamaBackend = "cpu" | "cuda" | "vulkan" | "metal";
+
+export interface LoadLlamaOptions {
+    /** "auto" lets node-llama-cpp pick the best prebuilt binary; false forces CPU. */
+    gpu?: "auto" | LlamaBackend | false;
+    logLevel?: "error" | "warn" | "info" | "debug";
+}
+
+/**
+ * Load the llama.cpp binding. Never builds from source or downloads anything (the README's set-up
+ * installs a prebuilt binary); fails with one clear sentence when no usable binary exists.
+ * The import is dynamic so that `llmproof --version` never loads the native addon.
+ */
+export async function loadLlama(options: LoadLlamaOptions = {}): Promise<Llama> {
+    const {getLlama, LlamaLogLevel} = await import("node-llama-cpp");
+    const gpu = options.gpu === undefined || options.gpu === "cpu" ? (options.gpu === "cpu" ? false : "auto") : options.gpu;
+    const logLevel = {
+        error: LlamaLogLevel.error,
+        warn: LlamaLogLevel.warn,
+        info: LlamaLogLevel.info,
+        debug: LlamaLogLevel.debug
+    }[options.logLevel ?? "error"];
+    try {
+        return await getLlama({
+            gpu: gpu as LlamaOptions["gpu"],
+            build: "never",
+            usePrebuiltBinaries: true,
+            progressLogs: false,
+            logLevel,
+            skipDownload: true
+        });
+    } catch (error) {
+        throw new UserError(
+            `No usable llama.cpp binary was found for this machine (${errorMessage(error)}); reinstall with \`npm ci\` on a supported platform.`,
+            {cause: error}
+        );
+    }
+}
+
+export function backendOf(llama: Llama): LlamaBackend {
+    return llama.gpu === false ? "cpu" : llama.gpu;
+}
