@@ -1,0 +1,353 @@
+import {stat} from "node:fs/promises";
+import {basename} from "node:path";
+import type {GgufFileInfo, GgufTensorInfo} from "node-llama-cpp";
+import {UserError, errorMessage} from "../util/errors.js";
+import {logWarning} from "../util/log.js";
+import {ggmlTypeById, type GgmlTypeInfo} from "./ggml-types.js";
+import {ggufReadError, httpError, truncatedError} from "./errors.js";
+import {GgufFactsSchema, type GgufFacts, type GgufPart, type MemoryEstimate, type TensorTypeShare} from "./facts.js";
+
+export interface InspectOptions {
+    /**
+     * Add node-llama-cpp's memory estimate (RAM/VRAM for the weights plus one context). This loads the
+     * native llama.cpp binding; leave it out for header-only facts.
+     */
+    memoryEstimate?: {contextSize?: number};
+    /** Extra request headers for remote files (for example an Authorization header). */
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+}
+
+/** A GGUF header as read from disk or over HTTP, with every split part located and sized. */
+export interface GgufHeader {
+    source: string;
+    remote: boolean;
+    parts: GgufPart[];
+    fileInfo: GgufFileInfo;
+    /** llama.cpp's llama_ftype name for `general.file_type`, e.g. "MOSTLY_Q4_K_M". */
+    fileTypeName: string | null;
+}
+
+/** Context size used for the memory estimate when none is stated: 4096 tokens, or less if the model was trained on less. */
+export const DEFAULT_ESTIMATE_CONTEXT = 4096;
+
+/** Remote header reads retry briefly: a flaky server should not hold `inspect` for minutes. */
+const FETCH_RETRY_OPTIONS = {retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4000};
+
+/** The same naming node-llama-cpp (and llama.cpp's gguf-split) use for split parts. */
+const SPLIT_PART_PATTERN = /-(\d{5})-of-(\d{5})\.gguf$/;
+
+/**
+ * Facts about a GGUF model from its header alone (plus, optionally, a memory estimate).
+ * `source` is a local path or an http(s) URL; split files count as one model.
+ */
+export async function inspectGguf(source: string, options: InspectOptions = {}): Promise<GgufFacts> {
+    const header = await readGgufHeader(source, options);
+    const facts = factsFromHeader(header);
+    if (options.memoryEstimate != null) {
+        const contextSize = options.memoryEstimate.contextSize ??
+            Math.min(DEFAULT_ESTIMATE_CONTEXT, facts.contextLength ?? DEFAULT_ESTIMATE_CONTEXT);
+        try {
+            facts.memoryEstimate = await estimateMemory(header.fileInfo, contextSize);
+        } catch (error) {
+            // The header facts stand on their own; a missing native binary should not hide them.
+            logWarning(`no memory estimate for ${source}: ${errorMessage(error)}`);
+        }
+    }
+    return GgufFactsSchema.parse(facts);
+}
+
+export function isRemoteSource(source: string): boolean {
+    return /^https?:\/\//i.test(source);
+}
+
+/** Read the header of a GGUF model (all split parts) and the size of each part, checking that they fit together. */
+export async function readGgufHeader(source: string, options: Pick<InspectOptions, "headers" | "signal"> = {}): Promise<GgufHeader> {
+    const remote = isRemoteSource(source);
+    if (!remote && /^[a-z][a-z0-9+.-]+:/i.test(source) && !/^[a-z]:[\\/]/i.test(source))
+        throw new UserError(`Cannot inspect ${source}: give a local path or an http(s) URL.`);
+    if (remote) {
+        try {
+            new URL(source);
+        } catch {
+            throw new UserError(`Invalid URL: ${source}`);
+        }
+    }
+
+    const partSources = splitPartSources(source);
+    const parts: GgufPart[] = [];
+    for (const [index, partSource] of partSources.entries()) {
+        const partName = partSources.length > 1 ? `${partSource} (part ${index + 1} of ${partSources.length})` : partSource;
+        const bytes = remote
+            ? await remoteFileBytes(partSource, partName, options)
+            : await localFileBytes(partSource, partName);
+        parts.push({source: partSource, bytes});
+    }
+
+    // Imported only now: node-llama-cpp takes most of a second to load, and a missing file needs none of it.
+    const {readGgufFileInfo, GgufFileType} = await import("node-llama-cpp");
+    let fileInfo: GgufFileInfo;
+    try {
+        fileInfo = await readGgufFileInfo(partSources[0] ?? source, {
+            readTensorInfo: true,
+            spliceSplitFiles: true,
+            logWarnings: false,
+            sourceType: remote ? "network" : "filesystem",
+            fetchHeaders: options.headers ?? {},
+            fetchRetryOptions: FETCH_RETRY_OPTIONS,
+            signal: options.signal
+        });
+    } catch (error) {
+        throw ggufReadError(source, error);
+    }
+    checkFits(source, fileInfo, parts);
+    const fileTypeNumber = fileInfo.metadata.general?.file_type;
+    const fileTypeName = fileTypeNumber == null ? null : (GgufFileType[fileTypeNumber] ?? `UNKNOWN_${fileTypeNumber}`);
+    return {source, remote, parts, fileInfo, fileTypeName};
+}
+
+/** The paths or URLs of all parts of a split GGUF (`name-00001-of-00003.gguf`), or just the source. */
+export function splitPartSources(source: string): string[] {
+    const remote = isRemoteSource(source);
+    const path = remote ? new URL(source).pathname : source;
+    const match = path.match(SPLIT_PART_PATTERN);
+    const partCount = Number(match?.[2] ?? 0);
+    const partNumber = Number(match?.[1] ?? 0);
+    if (match == null || partCount < 1 || partNumber < 1 || partNumber > partCount)
+        return [source];
+    const stem = path.slice(0, path.length - match[0].length);
+    return Array.from({length: partCount}, (_, index) => {
+        const partPath = `${stem}-${String(index + 1).padStart(5, "0")}-of-${String(partCount).padStart(5, "0")}.gguf`;
+        if (!remote) return partPath;
+        const url = new URL(source);
+        url.pathname = partPath;
+        return url.href;
+    });
+}
+
+async function localFileBytes(path: string, displayName: string): Promise<number> {
+    try {
+        const info = await stat(path);
+        if (info.isDirectory())
+            throw new UserError(`${displayName} is a directory, not a GGUF file.`);
+        if (info.size === 0)
+            throw new UserError(`${displayName} is empty, not a GGUF file.`);
+        return info.size;
+    } catch (error) {
+        throw ggufReadError(displayName, error);
+    }
+}
+
+/**
+ * Size of a remote file without downloading it: HEAD's Content-Length, or, where HEAD is refused,
+ * the total in the Content-Range of a one-byte range request.
+ */
+async function remoteFileBytes(url: string, displayName: string, options: Pick<InspectOptions, "headers" | "signal">): Promise<number> {
+    const headers = options.headers ?? {};
+    try {
+        const head = await fetch(url, {method: "HEAD", headers, signal: options.signal});
+        if (head.ok) {
+            const length = safeSize(head.headers.get("content-length"));
+            if (length != null) {
+                if (head.headers.get("accept-ranges") !== "bytes")
+                    logWarning(`${displayName} does not advertise byte-range support; reading its header may download more than the header.`);
+                return length;
+            }
+        } else if (head.status !== 405 && head.status !== 501) {
+            throw httpError(displayName, head.status, head.statusText);
+        }
+        const probe = await fetch(url, {headers: {...headers, Range: "bytes=0-0"}, signal: options.signal});
+        await probe.body?.cancel();
+        if (!probe.ok)
+            throw httpError(displayName, probe.status, probe.statusText);
+        const total = safeSize(probe.headers.get("content-range")?.split("/")[1]) ??
+            (probe.status === 200 ? safeSize(probe.headers.get("content-length")) : undefined);
+        if (total == null)
+            throw new UserError(`Could not read ${displayName}: the server does not report the file size.`);
+        return total;
+    } catch (error) {
+        throw ggufReadError(displayName, error);
+    }
+}
+
+function safeSize(text: string | null | undefined): number | undefined {
+    if (text == null || !/^\d+$/.test(text.trim())) return undefined;
+    const size = Number(text);
+    return Number.isSafeInteger(size) ? size : undefined;
+}
+
+/** A header cut short parses as zeros, so check that the header and every tensor lie inside their part. */
+function checkFits(displayName: string, fileInfo: GgufFileInfo, parts: GgufPart[]): void {
+    const firstPartBytes = parts[0]?.bytes ?? 0;
+    const headerEnd = fileInfo.infoEndOffset ?? 0;
+    if (headerEnd > firstPartBytes)
+        throw truncatedError(displayName, `its header needs ${headerEnd} bytes but the file has ${firstPartBytes}`);
+    for (const tensor of fileInfo.fullTensorInfo ?? []) {
+        const part = parts[tensor.filePart - 1];
+        const partName = parts.length > 1 ? `part ${tensor.filePart}` : "the file";
+        if (part == null)
+            throw truncatedError(displayName, `tensor ${tensor.name} is in part ${tensor.filePart}, which does not exist`);
+        const end = Number(tensor.fileOffset) + tensorLayout(displayName, tensor).bytes;
+        if (end > part.bytes)
+            throw truncatedError(displayName, `tensor ${tensor.name} ends at byte ${end} but ${partName} has ${part.bytes}`);
+    }
+}
+
+interface TensorLayout {
+    type: GgmlTypeInfo;
+    elements: number;
+    bytes: number;
+}
+
+/** Element count and stored bytes of one tensor; ggml stores each row as whole blocks. */
+function tensorLayout(displayName: string, tensor: GgufTensorInfo): TensorLayout {
+    const type = ggmlTypeById(tensor.ggmlType);
+    if (type == null)
+        throw new UserError(`${displayName} uses ggml tensor type ${tensor.ggmlType} (tensor ${tensor.name}), which llmproof does not know.`);
+    const dimensions = tensor.dimensions.map((dimension) => BigInt(dimension));
+    const rowLength = dimensions[0] ?? 1n;
+    if (rowLength % BigInt(type.blockSize) !== 0n)
+        throw truncatedError(displayName, `tensor ${tensor.name} has rows of ${rowLength} elements, not whole ${type.name} blocks of ${type.blockSize}`);
+    const elements = dimensions.reduce((product, dimension) => product * dimension, 1n);
+    const bytes = (elements / BigInt(type.blockSize)) * BigInt(type.typeSize);
+    return {type, elements: Number(elements), bytes: Number(bytes)};
+}
+
+/** Routed-expert tensors (`ffn_gate_exps`, `ffn_down_exps.bias`, old per-expert `ffn_up.3`); shared experts (`_shexp`) are not. */
+const EXPERT_TENSOR_PATTERN = /\.ffn_[a-z_]+_exps(\.|$)|\.ffn_(gate|up|down)\.\d+\./;
+
+/** All facts that follow from the header and the part sizes (everything but the memory estimate). */
+export function factsFromHeader(header: GgufHeader): GgufFacts {
+    const {source, remote, parts, fileInfo} = header;
+    const metadata = fileInfo.metadata;
+    const architectureMetadata = fileInfo.architectureMetadata;
+    const tensors = fileInfo.fullTensorInfo ?? [];
+
+    const byType = new Map<string, {type: GgmlTypeInfo, tensors: number, parameters: number, bytes: number}>();
+    let parameterCount = 0;
+    let tensorDataBytes = 0;
+    let expertParameters = 0;
+    for (const tensor of tensors) {
+        const layout = tensorLayout(source, tensor);
+        parameterCount += layout.elements;
+        tensorDataBytes += layout.bytes;
+        if (EXPERT_TENSOR_PATTERN.test(tensor.name))
+            expertParameters += layout.elements;
+        const entry = byType.get(layout.type.name) ?? {type: layout.type, tensors: 0, parameters: 0, bytes: 0};
+        entry.tensors++;
+        entry.parameters += layout.elements;
+        entry.bytes += layout.bytes;
+        byType.set(layout.type.name, entry);
+    }
+    if (parameterCount === 0)
+        throw new UserError(`${source} holds no weights (it has no tensors, like a vocabulary-only GGUF), so there is nothing to inspect.`);
+
+    const tensorTypes: TensorTypeShare[] = [...byType.values()]
+        .sort((a, b) => b.bytes - a.bytes || a.type.id - b.type.id)
+        .map((entry) => ({
+            type: entry.type.name,
+            tensors: entry.tensors,
+            parameters: entry.parameters,
+            bytes: entry.bytes,
+            parameterShare: entry.parameters / parameterCount,
+            byteShare: tensorDataBytes === 0 ? 0 : entry.bytes / tensorDataBytes
+        }));
+
+    const fileBytes = parts.reduce((sum, part) => sum + part.bytes, 0);
+    const fileType = header.fileTypeName;
+
+    const expertCount = positiveInt(architectureMetadata.expert_count);
+    const expertsUsed = positiveInt(architectureMetadata.expert_used_count);
+    const moe = expertCount != null && expertsUsed != null
+        ? {
+            expertCount,
+            expertsUsed,
+            expertParameters,
+            activeParameters: parameterCount - expertParameters + Math.round(expertParameters * expertsUsed / expertCount)
+        }
+        : null;
+
+    const f32Bytes = parameterCount * 4;
+    const f16Bytes = parameterCount * 2;
+    const fileName = remote ? decodeURIComponent(basename(new URL(source).pathname)) : basename(source);
+
+    return {
+        source,
+        fileName,
+        remote,
+        fileBytes,
+        splitParts: parts.length,
+        parts,
+        ggufVersion: fileInfo.version,
+        headerBytes: fileInfo.infoEndOffset ?? null,
+        architecture: String(metadata.general?.architecture ?? "unknown"),
+        modelName: textOrNull(metadata.general?.name),
+        description: textOrNull(metadata.general?.description),
+        fileType,
+        fileTypeLabel: fileType == null ? null : fileType.replace(/^(MOSTLY|ALL)_/, ""),
+        parameterCount,
+        tensorCount: tensors.length,
+        tensorDataBytes,
+        tensorTypes,
+        bitsPerWeight: {
+            file: (fileBytes * 8) / parameterCount,
+            tensorData: (tensorDataBytes * 8) / parameterCount
+        },
+        contextLength: positiveInt(architectureMetadata.context_length),
+        vocabularySize: vocabularySize(fileInfo, tensors),
+        layerCount: positiveInt(architectureMetadata.block_count),
+        embeddingLength: positiveInt(architectureMetadata.embedding_length),
+        moe,
+        sizeAt: {f32Bytes, f16Bytes},
+        reduction: {
+            vsF32: 1 - tensorDataBytes / f32Bytes,
+            vsF16: 1 - tensorDataBytes / f16Bytes
+        },
+        memoryEstimate: null
+    };
+}
+
+/** `<arch>.vocab_size` when present, else the tokenizer's token list, else the token embedding's row count. */
+function vocabularySize(fileInfo: GgufFileInfo, tensors: readonly GgufTensorInfo[]): number | null {
+    const declared = positiveInt(fileInfo.architectureMetadata.vocab_size);
+    if (declared != null) return declared;
+    const tokens = fileInfo.metadata.tokenizer?.ggml?.tokens;
+    if (Array.isArray(tokens) && tokens.length > 0) return tokens.length;
+    const embedding = tensors.find((tensor) => tensor.name === "token_embd.weight");
+    return embedding?.dimensions[1] == null ? null : Number(embedding.dimensions[1]);
+}
+
+function positiveInt(value: unknown): number | null {
+    const number = typeof value === "bigint" ? Number(value) : value;
+    return typeof number === "number" && Number.isInteger(number) && number > 0 ? number : null;
+}
+
+function textOrNull(value: unknown): string | null {
+    return typeof value === "string" && value !== "" ? value : null;
+}
+
+/**
+ * RAM and VRAM to run the model with one context of `contextSize` tokens, on the CPU (no layers
+ * offloaded), from node-llama-cpp's GgufInsights (it simulates llama.cpp's allocations where it can).
+ */
+export async function estimateMemory(fileInfo: GgufFileInfo, contextSize: number): Promise<MemoryEstimate> {
+    const [{GgufInsights}, {loadLlama}] = await Promise.all([import("node-llama-cpp"), import("../system/llama.js")]);
+    const llama = await loadLlama({gpu: false});
+    try {
+        const insights = await GgufInsights.from(fileInfo, llama);
+        const gpuLayers = 0;
+        const model = await insights.estimateModelResourceRequirementsV2({gpuLayers});
+        const context = await insights.estimateContextResourceRequirementsV2({contextSize, modelGpuLayers: gpuLayers});
+        return {
+            contextSize,
+            gpuLayers,
+            ramBytes: model.cpuRam + context.cpuRam,
+            vramBytes: model.gpuVram + context.gpuVram,
+            method: "node-llama-cpp GgufInsights",
+            model: {ramBytes: model.cpuRam, vramBytes: model.gpuVram},
+            context: {ramBytes: context.cpuRam, vramBytes: context.gpuVram}
+        };
+    } finally {
+        await llama.dispose();
+    }
+}
