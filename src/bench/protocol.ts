@@ -81,3 +81,19 @@ export const MeasurementOutcomeSchema = z.discriminatedUnion("ok", [MeasurementS
 export type MeasurementSuccess = z.infer<typeof MeasurementSuccessSchema>;
 export type MeasurementFailure = z.infer<typeof MeasurementFailureSchema>;
 export type MeasurementOutcome = z.infer<typeof MeasurementOutcomeSchema>;
+
+/**
+ * Messages over the worker's IPC channel. The parent sends one `measure`; the worker answers with
+ * any number of `progress` lines and exactly one `outcome`, then exits.
+ */
+export const ParentToWorkerMessageSchema = z.object({
+    type: z.literal("measure"),
+    request: MeasurementRequestSchema
+});
+export type ParentToWorkerMessage = z.infer<typeof ParentToWorkerMessageSchema>;
+
+export const WorkerToParentMessageSchema = z.discriminatedUnion("type", [
+    z.object({type: z.literal("progress"), message: z.string()}),
+    z.object({type: z.literal("outcome"), outcome: MeasurementOutcomeSchema})
+]);
+export type WorkerToParentMessage = z.infer<typeof WorkerToParentMessageSchema>;

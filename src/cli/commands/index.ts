@@ -5,6 +5,7 @@ import {registerBenchCommand} from "./bench.js";
 import {registerModelsCommand} from "./models.js";
 import {registerPullCommand} from "./pull.js";
 import {registerCheckCommand} from "./check.js";
+import {registerQualityCommand} from "./quality.js";
 
 /**
  * One file per sub-command. Each registrar only declares arguments and options; its action
@@ -18,5 +19,6 @@ export const commandRegistrars: CommandRegistrar[] = [
     registerBenchCommand,
     registerModelsCommand,
     registerPullCommand,
-    registerCheckCommand
+    registerCheckCommand,
+    registerQualityCommand
 ];

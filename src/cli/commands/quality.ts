@@ -1,0 +1,50 @@
+import type {Command} from "commander";
+import {z} from "zod";
+import {parsePositiveInt, printData, validateOptions} from "../shared.js";
+import {logWarning} from "../../util/log.js";
+
+const QualityCommandOptionsSchema = z.object({
+    ctx: z.number().int().min(4, "the context needs at least 4 tokens"),
+    chunks: z.number().int().positive().optional(),
+    text: z.string().min(1).optional(),
+    threads: z.number().int().positive().optional(),
+    gpu: z.enum(["auto", "cpu", "cuda", "vulkan", "metal"]),
+    json: z.boolean().default(false),
+    output: z.string().min(1).optional()
+});
+
+export function registerQualityCommand(program: Command): void {
+    program
+        .command("quality")
+        .description("Quality loss of quantized models versus a baseline: perplexity, KL divergence, top-token agreement and Δp on one text, computed as llama-perplexity --kl-divergence does.")
+        .argument("<baseline>", "the reference GGUF (e.g. the F16/F32 model)")
+        .argument("<candidate...>", "GGUF files to compare with it (e.g. its quantizations)")
+        .option("-c, --ctx <n>", "tokens per chunk; the second half of each chunk is scored", parsePositiveInt, 512)
+        .option("--chunks <n>", "score at most this many chunks", parsePositiveInt)
+        .option("-f, --text <file>", "UTF-8 text to score (default: built-in children's stories)")
+        .option("-t, --threads <n>", "CPU threads (default: node-llama-cpp's choice)", parsePositiveInt)
+        .option("--gpu <backend>", "auto, cpu, cuda, vulkan or metal", "auto")
+        .option("--json", "print the report as JSON")
+        .option("--output <file>", "also write the JSON report to this file")
+        .action(async (baseline: string, candidates: string[], rawOptions: Record<string, unknown>) => {
+            const options = validateOptions(QualityCommandOptionsSchema, rawOptions);
+            const {runQuality, renderQualityTable} = await import("../../quality/index.js");
+            const report = await runQuality({
+                baselinePath: baseline,
+                candidatePaths: candidates,
+                contextSize: options.ctx,
+                chunks: options.chunks,
+                textPath: options.text,
+                threads: options.threads,
+                gpu: options.gpu
+            });
+            for (const warning of report.warnings)
+                logWarning(warning);
+            const json = JSON.stringify(report, null, 2);
+            if (options.output !== undefined) {
+                const {writeFileAtomic} = await import("../../util/atomic-write.js");
+                await writeFileAtomic(options.output, json + "\n");
+            }
+            printData(options.json ? json : renderQualityTable(report));
+        });
+}

@@ -1,0 +1,332 @@
+import {stat, statfs} from "node:fs/promises";
+import {dirname, join, resolve} from "node:path";
+import {z} from "zod";
+import {UserError, errorMessage} from "../util/errors.js";
+import {formatBytes} from "../util/format.js";
+import {logInfo, logWarning, isQuiet} from "../util/log.js";
+import {resolveModelsDir} from "./cache.js";
+import {hubStatusError, resolveHubEndpoint, resolveHubToken} from "./hub-api.js";
+import {displayUrl, planModel, type ModelPlan, type PlannedFile} from "./plan.js";
+import {ProgressLine} from "./progress.js";
+import {moveAside, readVerifiedSidecar, sha256OfFile, writeVerifiedSidecar} from "./sha256.js";
+
+/**
+ * `llmproof pull`: fetch one model (a file or a split set) into the model cache through
+ * node-llama-cpp's downloader (parallel connections, resume, split files, hub tokens), after
+ * checking free disk space, then verify every file's SHA-256 against the hub or the catalog.
+ */
+
+export const FileCheckSchema = z.enum([
+    /** Hashed now; equal to the published SHA-256. */
+    "verified",
+    /** Hashed and found equal by an earlier pull (the `.sha256` sidecar is newer than the file). */
+    "verified-earlier",
+    /** Hashed, but nobody publishes a SHA-256 to compare with (a plain URL). */
+    "no-checksum",
+    /** `--no-verify`. */
+    "skipped"
+]);
+
+export const PulledFileSchema = z.object({
+    path: z.string(),
+    size: z.number().int().nonnegative(),
+    /** SHA-256 of the file on disk; null when not hashed (`--no-verify`). */
+    sha256: z.string().nullable(),
+    expectedSha256: z.string().nullable(),
+    checksumSource: z.enum(["hub", "catalog"]).nullable(),
+    check: FileCheckSchema,
+    /** Where it came from (no credentials, no query string). */
+    url: z.string()
+});
+
+export const PullResultSchema = z.object({
+    /** The reference in canonical form. */
+    model: z.string(),
+    /** The file to load (the first part of a split set). */
+    path: z.string(),
+    totalBytes: z.number().int().nonnegative(),
+    files: z.array(PulledFileSchema).min(1)
+});
+export type PulledFile = z.infer<typeof PulledFileSchema>;
+export type PullResult = z.infer<typeof PullResultSchema>;
+
+export interface PullOptions {
+    /** Save the files straight into this folder instead of the model cache. */
+    dir?: string;
+    /** Hash and compare every file (default true). */
+    verify?: boolean;
+    /** Draw a progress line on stderr; default: when stderr is a terminal and logging is not quiet. */
+    progress?: boolean;
+    signal?: AbortSignal;
+    /** Environment for HF_ENDPOINT, HF_TOKEN and LLMPROOF_MODELS_DIR (default process.env). */
+    env?: NodeJS.ProcessEnv;
+    /** Free bytes on the filesystem holding a folder; injectable for tests. Default: fs.statfs. */
+    freeBytes?: (dir: string) => Promise<number>;
+}
+
+export async function pullModel(ref: string, options: PullOptions = {}): Promise<PullResult> {
+    const env = options.env ?? process.env;
+    const endpoint = resolveHubEndpoint(env);
+    const token = await resolveHubToken(env);
+    const flatDir = options.dir == null ? undefined : resolve(options.dir);
+    const plan = await planModel(ref, {
+        endpoint, token, modelsDir: resolveModelsDir(env), flatDir, listing: true, signal: options.signal, env
+    });
+    for (const warning of plan.warnings)
+        logWarning(warning);
+
+    await checkDiskSpace(plan, options.freeBytes ?? freeBytesWithStatfs);
+    const paths = await downloadPlan(plan, {endpoint, token, signal: options.signal, progress: options.progress});
+    const files = await verifyFiles(plan, paths, options.verify ?? true);
+    return PullResultSchema.parse({
+        model: plan.label,
+        path: paths[0],
+        totalBytes: files.reduce((sum, file) => sum + file.size, 0),
+        files
+    });
+}
+
+// ---- disk space ----
+
+async function freeBytesWithStatfs(dir: string): Promise<number> {
+    const stats = await statfs(dir);
+    return Number(stats.bavail) * Number(stats.bsize);
+}
+
+/** The nearest folder that exists (the cache folder may not yet). */
+async function existingAncestor(dir: string): Promise<string> {
+    let current = resolve(dir);
+    for (;;) {
+        if (await stat(current).then((info) => info.isDirectory(), () => false))
+            return current;
+        const parent = dirname(current);
+        if (parent === current)
+            return current;
+        current = parent;
+    }
+}
+
+function localPathOf(file: PlannedFile): string {
+    return join(file.place.dir, file.place.fileName);
+}
+
+/** node-llama-cpp's downloader (ipull) writes into `<file>.ipull` and renames it when done. */
+function partialPathOf(file: PlannedFile): string {
+    return `${localPathOf(file)}.ipull`;
+}
+
+/** Bytes still to be written for a file: none when complete, less what a partial download already holds. */
+async function bytesStillNeeded(file: PlannedFile): Promise<number> {
+    if (file.size == null)
+        return 0;
+    const complete = await stat(localPathOf(file)).catch(() => undefined);
+    if (complete?.isFile() && complete.size === file.size)
+        return 0;
+    const partial = await stat(partialPathOf(file)).catch(() => undefined);
+    // Count the blocks really allocated: the partial file is sparse until every chunk has arrived.
+    const held = partial == null ? 0 : Math.min(file.size, partial.blocks * 512);
+    return file.size - held;
+}
+
+async function checkDiskSpace(plan: ModelPlan, freeBytes: (dir: string) => Promise<number>): Promise<void> {
+    let needed = 0;
+    for (const file of plan.files)
+        needed += await bytesStillNeeded(file);
+    if (plan.files.some((file) => file.size == null))
+        logWarning(`The size of ${plan.label} is not known in advance, so free disk space cannot be checked first.`);
+    if (needed === 0)
+        return;
+    const folder = await existingAncestor(plan.files[0]!.place.dir);
+    let free: number;
+    try {
+        free = await freeBytes(folder);
+    } catch (error) {
+        logWarning(`Could not read the free space of ${folder} (${errorMessage(error)}); downloading anyway.`);
+        return;
+    }
+    if (needed > free)
+        throw new UserError(
+            `Not enough disk space for ${plan.label}: it needs ${formatBytes(needed)} more but ${folder} has only ${formatBytes(free)} free; ` +
+            "free some space, or pull into another folder with --dir or LLMPROOF_MODELS_DIR."
+        );
+}
+
+// ---- download ----
+
+interface DownloadContext {
+    endpoint: string;
+    token: string | undefined;
+    signal?: AbortSignal;
+    progress?: boolean;
+}
+
+/** A standard split set (`-0000k-of-0000N.gguf` in one folder) goes to node-llama-cpp as its first part; it fetches the rest. */
+function isOneDownload(plan: ModelPlan): boolean {
+    if (plan.files.length === 1)
+        return true;
+    const first = plan.files[0]!;
+    const expectedNames = plan.files.map((file) => file.place.fileName);
+    return plan.files.every((file, index) =>
+        file.place.dir === first.place.dir &&
+        new URL(file.url).pathname.endsWith(encodeURIComponent(expectedNames[index]!)) &&
+        /-\d{5}-of-\d{5}\.gguf$/.test(file.place.fileName));
+}
+
+async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<string[]> {
+    const {createModelDownloader, combineModelDownloaders} = await import("node-llama-cpp");
+    const tokenSent = plan.onHub && context.token != null;
+    const sharedOptions = {
+        showCliProgress: false,
+        skipExisting: true,
+        // Keep the partial file on an interruption, so that the next pull resumes it.
+        deleteTempFileOnCancel: false,
+        parallelDownloads: 4,
+        // node-llama-cpp sends the token only to URLs on the hub endpoint's host, and only after an
+        // unauthenticated try was refused. Without one, it looks where resolveHubToken looked.
+        tokens: plan.onHub && context.token != null ? {huggingFace: context.token} : undefined,
+        endpoints: {huggingFace: `${plan.endpoint}/`}
+    } as const;
+
+    const totalBytes = plan.files.reduce((sum, file) => sum + (file.size ?? 0), 0);
+    const showProgress = context.progress ?? (process.stderr.isTTY === true && !isQuiet());
+    const progressLine = showProgress ? new ProgressLine(shortName(plan.files[0]!.place.fileName)) : undefined;
+    const onProgress = progressLine == null
+        ? undefined
+        : (status: {totalSize: number, downloadedSize: number}) => progressLine.update(status.downloadedSize, status.totalSize || totalBytes);
+
+    logInfo(`Pulling ${plan.label} (${plan.files.length > 1 ? `${plan.files.length} parts, ` : ""}${totalBytes > 0 ? formatBytes(totalBytes) : "size unknown"}) into ${plan.files[0]!.place.dir}`);
+    // Whatever is downloading, so that an interruption can wait for the partial files to be closed.
+    let active: {cancel(): Promise<void>} | undefined;
+    try {
+        if (isOneDownload(plan)) {
+            const first = plan.files[0]!;
+            const downloader = await createModelDownloader({
+                ...sharedOptions, modelUri: first.url, dirPath: first.place.dir, fileName: first.place.fileName, onProgress
+            });
+            active = {cancel: () => downloader.cancel({deleteTempFile: false})};
+            await downloader.download({signal: context.signal});
+            throwIfInterrupted(plan, context.signal);
+            const paths = downloader.filesInfo.map((file) => file.filePath);
+            if (paths.length !== plan.files.length)
+                throw new Error(`expected ${plan.files.length} files but the downloader fetched ${paths.length}`);
+            return paths;
+        }
+        const downloaders = plan.files.map((file) => createModelDownloader({
+            ...sharedOptions, modelUri: file.url, dirPath: file.place.dir, fileName: file.place.fileName
+        }));
+        const combined = await combineModelDownloaders(downloaders, {showCliProgress: false, parallelDownloads: 4, onProgress});
+        active = combined;
+        await combined.download({signal: context.signal});
+        throwIfInterrupted(plan, context.signal);
+        return combined.entrypointFilePaths;
+    } catch (error) {
+        // node-llama-cpp starts cancelling on abort without waiting; wait, so that the partial file
+        // and its progress record are complete before the next pull reads them.
+        if (context.signal?.aborted)
+            await active?.cancel().catch(() => undefined);
+        throw downloadError(plan, error, tokenSent, context.signal);
+    } finally {
+        progressLine?.finish();
+    }
+}
+
+/** node-llama-cpp's downloader returns normally when cancelled, so the signal is the only witness of an interruption. */
+function throwIfInterrupted(plan: ModelPlan, signal: AbortSignal | undefined): void {
+    if (signal?.aborted)
+        throw interruptedError(plan);
+}
+
+function shortName(fileName: string): string {
+    return fileName.length > 32 ? `${fileName.slice(0, 29)}...` : fileName;
+}
+
+function interruptedError(plan: ModelPlan): UserError {
+    return new UserError(
+        `The download of ${plan.label} was interrupted; the partial file is kept in ${plan.files[0]!.place.dir}, so running the same command again resumes it.`,
+        {exitCode: 130}
+    );
+}
+
+/** Map what the downloader throws (ipull's StatusCodeError carries `statusCode`) to one sentence. */
+function downloadError(plan: ModelPlan, error: unknown, tokenSent: boolean, signal: AbortSignal | undefined): unknown {
+    if (error instanceof UserError)
+        return error;
+    if (signal?.aborted)
+        return interruptedError(plan);
+    const status = (error as {statusCode?: unknown})?.statusCode;
+    if (typeof status === "number") {
+        const failedUrl = (error as {url?: unknown}).url;
+        const what = typeof failedUrl === "string"
+            ? plan.files.find((file) => file.url === failedUrl)?.label ?? displayUrl(failedUrl)
+            : plan.label;
+        return hubStatusError(status, what, new URL(plan.files[0]!.url).host, tokenSent);
+    }
+    if ((error as {code?: unknown})?.code === "ENOSPC")
+        return new UserError(`The disk filled up while downloading ${plan.label}; free some space and run the same command again to resume.`, {cause: error});
+    return new UserError(`The download of ${plan.label} failed (${errorMessage(error)}); run the same command again to resume.`, {cause: error});
+}
+
+// ---- verification ----
+
+async function verifyFiles(plan: ModelPlan, paths: string[], verify: boolean): Promise<PulledFile[]> {
+    const results: PulledFile[] = [];
+    const failures: string[] = [];
+    for (const [index, planned] of plan.files.entries()) {
+        const path = paths[index]!;
+        const size = (await stat(path)).size;
+        const base = {path, size, expectedSha256: planned.sha256, checksumSource: planned.checksumSource, url: displayUrl(planned.url)};
+        if (planned.size != null && size !== planned.size) {
+            const aside = await moveAside(path, "size-mismatch");
+            failures.push(`${planned.label} has ${size} bytes but ${planned.size} were expected; it was kept aside as ${aside}`);
+            continue;
+        }
+        if (!verify) {
+            results.push({...base, sha256: null, check: "skipped"});
+            continue;
+        }
+        if (planned.sha256 != null && await readVerifiedSidecar(path) === planned.sha256) {
+            results.push({...base, sha256: planned.sha256, check: "verified-earlier"});
+            continue;
+        }
+        logInfo(`Verifying the SHA-256 of ${planned.place.fileName} (${formatBytes(size)})`);
+        const actual = await sha256OfFile(path);
+        if (planned.sha256 == null) {
+            logWarning(`Nobody publishes a SHA-256 for ${planned.label}; compare it yourself: ${actual}`);
+            results.push({...base, sha256: actual, check: "no-checksum"});
+            continue;
+        }
+        if (actual !== planned.sha256) {
+            const aside = await moveAside(path, "sha256-mismatch");
+            failures.push(
+                `${planned.label} has SHA-256 ${actual} but the ${planned.checksumSource === "catalog" ? "catalog" : "hub's LFS listing"} says ${planned.sha256}; ` +
+                `the file was kept aside as ${aside}`
+            );
+            continue;
+        }
+        await writeVerifiedSidecar(path, actual, planned.place.fileName);
+        results.push({...base, sha256: actual, check: "verified"});
+    }
+    if (failures.length > 0)
+        throw new UserError(
+            `Checksum verification failed: ${failures.join("; ")}. Delete it and pull again; if it fails again, the hub's copy or the catalog is wrong.`,
+            {exitCode: 3}
+        );
+    return results;
+}
+
+/** The human-readable result for stdout. */
+export function renderPullResult(result: PullResult): string {
+    const lines: string[] = [];
+    for (const file of result.files) {
+        const check = {
+            "verified": `verified against the ${file.checksumSource === "catalog" ? "catalog" : "hub's LFS SHA-256"}`,
+            "verified-earlier": "verified by an earlier pull",
+            "no-checksum": "no published checksum to compare with",
+            "skipped": "not checked (--no-verify)"
+        }[file.check];
+        lines.push(file.path);
+        lines.push(`  size    ${formatBytes(file.size)} (${file.size} bytes)`);
+        lines.push(`  sha256  ${file.sha256 ?? "-"}  ${check}`);
+    }
+    return lines.join("\n");
+}

@@ -1,0 +1,150 @@
+import {execFile} from "node:child_process";
+import {access, constants, stat} from "node:fs/promises";
+import {join, resolve} from "node:path";
+import {z} from "zod";
+import {llamaToolsBuildDirectory} from "../bench/reference.js";
+import {UserError, errorMessage} from "../util/errors.js";
+
+/**
+ * llama.cpp's own llama-perplexity and llama-quantize (built from the llama.cpp release
+ * node-llama-cpp bundles, see ../shared/tools/build-llama-bench.sh and src/bench/reference.ts) as
+ * the reference `npm run bench:quality` holds llmproof's quality numbers and quantizer to.
+ */
+
+export type LlamaTool = "llama-perplexity" | "llama-quantize";
+
+const ENVIRONMENT_VARIABLE: Record<LlamaTool, string> = {
+    "llama-perplexity": "LLAMA_PERPLEXITY",
+    "llama-quantize": "LLAMA_QUANTIZE"
+};
+
+/** $LLAMA_PERPLEXITY / $LLAMA_QUANTIZE when set (it must exist), else the build under the tools directory, else null. */
+export async function findLlamaTool(tool: LlamaTool): Promise<string | null> {
+    const fromEnvironment = process.env[ENVIRONMENT_VARIABLE[tool]];
+    if (fromEnvironment) {
+        if (!await isExecutable(fromEnvironment))
+            throw new UserError(`${ENVIRONMENT_VARIABLE[tool]}=${fromEnvironment} is not an executable file.`);
+        return resolve(fromEnvironment);
+    }
+    const built = join(await llamaToolsBuildDirectory(), "build", "bin", tool);
+    return await isExecutable(built) ? built : null;
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+    try {
+        await access(path, constants.X_OK);
+        return (await stat(path)).isFile();
+    } catch {
+        return false;
+    }
+}
+
+function run(binary: string, args: string[], timeoutMs = 30 * 60 * 1000): Promise<string> {
+    return new Promise((resolvePromise, reject) => {
+        execFile(binary, args, {maxBuffer: 256 * 1024 * 1024, timeout: timeoutMs, killSignal: "SIGKILL"}, (error, stdout, stderr) => {
+            // llama.cpp logs everything, results included, on stderr
+            const output = `${stdout}\n${stderr}`;
+            if (error) {
+                const tail = stderr.trim().split("\n").slice(-3).join(" | ");
+                reject(new Error(`${binary.split("/").pop()} failed (${errorMessage(error).split("\n")[0]})${tail ? `: ${tail}` : ""}`));
+                return;
+            }
+            resolvePromise(output);
+        });
+    });
+}
+
+/** `llama-quantize [--pure] <in> <out> <type>`. */
+export async function runLlamaQuantize(binary: string, options: {inputPath: string, outputPath: string, type: string, pure: boolean, threads?: number}): Promise<void> {
+    const args = [...(options.pure ? ["--pure"] : []), options.inputPath, options.outputPath, options.type];
+    if (options.threads !== undefined) args.push(String(options.threads));
+    await run(binary, args);
+}
+
+export interface LlamaPerplexityOptions {
+    modelPath: string;
+    contextSize: number;
+    threads: number;
+    /** -b; llama-perplexity packs batch / context sequences into one decode (default 2048) */
+    batchSize?: number;
+    chunks?: number;
+}
+
+function commonArguments(options: LlamaPerplexityOptions): string[] {
+    const args = ["-m", options.modelPath, "-c", String(options.contextSize), "-t", String(options.threads)];
+    if (options.batchSize !== undefined) args.push("-b", String(options.batchSize));
+    if (options.chunks !== undefined) args.push("--chunks", String(options.chunks));
+    return args;
+}
+
+export const LlamaPerplexityResultSchema = z.object({
+    perplexity: z.number(),
+    uncertainty: z.number()
+});
+export type LlamaPerplexityResult = z.infer<typeof LlamaPerplexityResultSchema>;
+
+/** Parse "Final estimate: PPL = 5.3411 +/- 0.23298". */
+export function parseFinalPerplexity(output: string): LlamaPerplexityResult {
+    const match = /Final estimate: PPL = ([0-9.eE+-]+) \+\/- ([0-9.eE+-]+)/.exec(output);
+    if (!match)
+        throw new Error(`llama-perplexity printed no final estimate: ${output.trim().split("\n").slice(-3).join(" | ")}`);
+    return LlamaPerplexityResultSchema.parse({perplexity: Number(match[1]), uncertainty: Number(match[2])});
+}
+
+/** Perplexity of a model on a text file (`-f`). With `klDivergenceBase`, also save its log-probabilities there. */
+export async function runLlamaPerplexity(binary: string, options: LlamaPerplexityOptions & {textPath: string, klDivergenceBase?: string}): Promise<LlamaPerplexityResult> {
+    const args = [...commonArguments(options), "-f", options.textPath];
+    if (options.klDivergenceBase !== undefined) args.push("--kl-divergence-base", options.klDivergenceBase);
+    return parseFinalPerplexity(await run(binary, args));
+}
+
+export const LlamaKlDivergenceResultSchema = z.object({
+    perplexity: LlamaPerplexityResultSchema,
+    basePerplexity: LlamaPerplexityResultSchema,
+    perplexityRatio: z.object({value: z.number(), uncertainty: z.number()}),
+    meanKld: z.object({value: z.number(), uncertainty: z.number()}),
+    maxKld: z.number(),
+    p99Kld: z.number(),
+    medianKld: z.number(),
+    /** percent */
+    rmsDeltaP: z.object({value: z.number(), uncertainty: z.number()}),
+    /** percent */
+    sameTop: z.object({value: z.number(), uncertainty: z.number()})
+});
+export type LlamaKlDivergenceResult = z.infer<typeof LlamaKlDivergenceResultSchema>;
+
+/** Parse the "====== Perplexity / KL divergence / Token probability statistics ======" block. */
+export function parseKlDivergenceStatistics(output: string): LlamaKlDivergenceResult {
+    const number = "([-0-9.eE+]+|nan|-?inf)";
+    const pair = (label: string) => {
+        const match = new RegExp(`${label}\\s*:\\s*${number}\\s*±\\s*${number}`).exec(output);
+        if (!match) throw new Error(`llama-perplexity printed no "${label}" line`);
+        return {value: Number(match[1]), uncertainty: Number(match[2])};
+    };
+    const single = (label: string) => {
+        const match = new RegExp(`${label}\\s*:\\s*${number}`).exec(output);
+        if (!match) throw new Error(`llama-perplexity printed no "${label}" line`);
+        return Number(match[1]);
+    };
+    const ppl = pair("Mean PPL\\(Q\\)");
+    const base = pair("Mean PPL\\(base\\)");
+    return LlamaKlDivergenceResultSchema.parse({
+        perplexity: {perplexity: ppl.value, uncertainty: ppl.uncertainty},
+        basePerplexity: {perplexity: base.value, uncertainty: base.uncertainty},
+        perplexityRatio: pair("Mean PPL\\(Q\\)/PPL\\(base\\)"),
+        meanKld: pair("Mean {4}KLD"),
+        maxKld: single("Maximum KLD"),
+        p99Kld: single("99\\.0% {3}KLD"),
+        medianKld: single("Median {2}KLD"),
+        rmsDeltaP: pair("RMS Δp {4}"),
+        sameTop: pair("Same top p")
+    });
+}
+
+/** `--kl-divergence` of a model against a base file written by runLlamaPerplexity({klDivergenceBase}). */
+export async function runLlamaKlDivergence(binary: string, options: LlamaPerplexityOptions & {klDivergenceBase: string}): Promise<LlamaKlDivergenceResult> {
+    const output = await run(binary, [...commonArguments(options), "--kl-divergence-base", options.klDivergenceBase, "--kl-divergence"]);
+    if (!output.includes("KL divergence statistics"))
+        throw new Error("llama-perplexity printed no KL divergence statistics (it prints none below 100 scored tokens)");
+    return parseKlDivergenceStatistics(output);
+}

@@ -1,0 +1,122 @@
+import {execFile} from "node:child_process";
+import {existsSync, readFileSync} from "node:fs";
+import {mkdtemp, readdir, rm, writeFile} from "node:fs/promises";
+import {homedir, tmpdir} from "node:os";
+import {join} from "node:path";
+import {fileURLToPath} from "node:url";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {BenchReportSchema, BenchRunSchema} from "../src/results/schema.js";
+import {loadRuns} from "../src/results/store.js";
+import {makeTestTwin} from "./helpers/models.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const cli = join(root, "bin", "llmproof.js");
+
+function runCli(args: string[]): Promise<{code: number, stdout: string, stderr: string}> {
+    const env = {...process.env};
+    delete env.LLMPROOF_RESULTS_DIR;
+    return new Promise((resolve) => {
+        execFile(process.execPath, [cli, ...args], {cwd: root, env, maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
+            const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
+            resolve({code, stdout, stderr});
+        });
+    });
+}
+
+/**
+ * llama-bench is optional (LLAMA_BENCH, or built by `npm run bench:reference` under the tools
+ * directory); the cross-check test needs it. Looked up here the way src/bench/reference.ts does,
+ * because that module resolves node-llama-cpp with import.meta.resolve, which vitest lacks.
+ */
+function findLlamaBenchForTest(): string | null {
+    if (process.env.LLAMA_BENCH) return existsSync(process.env.LLAMA_BENCH) ? process.env.LLAMA_BENCH : null;
+    const info = JSON.parse(readFileSync(join(root, "node_modules", "node-llama-cpp", "llama", "llama.cpp.info.json"), "utf8")) as {tag: string};
+    const toolsDir = process.env.LLAMA_TOOLS_DIR || join(homedir(), ".cache", "llama-tools");
+    const binary = join(toolsDir, `llama.cpp-${info.tag}`, "build", "bin", "llama-bench");
+    return existsSync(binary) ? binary : null;
+}
+const llamaBench = findLlamaBenchForTest();
+
+let workDir: string;
+let twinPath: string;
+let corruptPath: string;
+
+beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), "llmproof-cli-bench-"));
+    twinPath = await makeTestTwin();
+    corruptPath = join(workDir, "corrupt.gguf");
+    // Starts like a GGUF but the header is garbage.
+    await writeFile(corruptPath, Buffer.concat([Buffer.from("GGUF"), Buffer.alloc(4096, 0xab)]));
+});
+afterAll(async () => {
+    await rm(workDir, {recursive: true, force: true});
+});
+
+describe("llmproof bench", () => {
+    it("prints valid JSON on stdout, progress on stderr, and saves each run", async () => {
+        const resultsDir = join(workDir, "results-json");
+        const {code, stdout, stderr} = await runCli(["bench", twinPath, "-t", "1", "-p", "16", "-n", "4", "-r", "1", "--warmup", "0", "--json", "--results-dir", resultsDir]);
+        expect(stderr).toMatch(/\[1\/2\] .*pp16 t=1/);
+        expect(stderr).toMatch(/\[2\/2\] .*tg4 t=1/);
+        expect(code).toBe(0);
+        const report = BenchReportSchema.parse(JSON.parse(stdout));
+        expect(report.runs.map((run) => [run.test, run.status])).toEqual([["pp16", "ok"], ["tg4", "ok"]]);
+        const [pp, tg] = report.runs;
+        expect(pp!.pp!.samples).toHaveLength(1);
+        expect(pp!.pp!.tokensPerSecond.mean).toBeGreaterThan(0);
+        expect(pp!.tg).toBeNull();
+        expect(pp!.ttftMs?.n).toBe(1);
+        expect(tg!.tg!.samples).toHaveLength(1);
+        expect(tg!.pp).toBeNull();
+        expect(pp!.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+        expect(pp!.model.parameterCount).toBeGreaterThan(0);
+        expect(pp!.engine?.nodeLlamaCppVersion).toMatch(/^\d+\./);
+        expect(pp!.peakRssBytes).toBeGreaterThan(0);
+        expect(pp!.loadMs).toBeGreaterThan(0);
+        // Nothing but the JSON document on stdout.
+        expect(stdout.trim().startsWith("{")).toBe(true);
+        expect(stdout).not.toContain("[1/2]");
+
+        const saved = await readdir(resultsDir);
+        expect(saved.filter((name) => name.endsWith(".json"))).toHaveLength(2);
+        const savedRuns = await loadRuns(resultsDir);
+        expect(savedRuns.map((run) => run.id).sort()).toEqual(report.runs.map((run) => run.id).sort());
+    });
+
+    it("records a corrupt model as a failed row, keeps the good one, and exits non-zero", async () => {
+        const resultsDir = join(workDir, "results-mixed");
+        const {code, stdout, stderr} = await runCli(["bench", twinPath, corruptPath, "-t", "1", "-p", "16", "-n", "0", "-r", "1", "--warmup", "0", "--jsonl", "--no-ttft", "--results-dir", resultsDir]);
+        expect(code).not.toBe(0);
+        const runs = stdout.trimEnd().split("\n").map((line) => BenchRunSchema.parse(JSON.parse(line)));
+        expect(runs.map((run) => [run.model.fileName, run.status])).toEqual([
+            [twinPath.split("/").pop(), "ok"],
+            ["corrupt.gguf", "failed"]
+        ]);
+        expect(runs[0]!.ttftMs).toBeNull();
+        expect(runs[1]!.failure?.reason).toMatch(/GGUF/);
+        expect(stderr).toMatch(/1 of 2 runs failed/);
+        expect((await loadRuns(resultsDir)).map((run) => run.status).sort()).toEqual(["failed", "ok"]);
+    });
+
+    it.skipIf(llamaBench === null)("puts llama-bench's numbers beside ours with --cross-check", async () => {
+        const {code, stdout} = await runCli(["bench", twinPath, "-t", "1", "-p", "16", "-n", "0", "-r", "1", "--warmup", "0", "--no-ttft", "--json", "--no-save", "--cross-check"]);
+        expect(code).toBe(0);
+        const [run] = BenchReportSchema.parse(JSON.parse(stdout)).runs;
+        expect(run!.reference).toMatchObject({tool: "llama-bench", tg: null});
+        expect(run!.reference!.pp!.samples).toHaveLength(1);
+        expect(run!.reference!.ratio.pp).toBeCloseTo(run!.pp!.tokensPerSecond.mean / run!.reference!.pp!.tokensPerSecond.mean, 10);
+    });
+
+    it("refuses a missing model file before measuring anything", async () => {
+        const {code, stdout, stderr} = await runCli(["bench", join(workDir, "nope.gguf"), "--no-save"]);
+        expect(code).not.toBe(0);
+        expect(stdout).toBe("");
+        expect(stderr).toMatch(/^llmproof: No such model file/m);
+    });
+
+    it("validates options", async () => {
+        const {code, stderr} = await runCli(["bench", twinPath, "--json", "--csv", "--no-save"]);
+        expect(code).not.toBe(0);
+        expect(stderr).toMatch(/choose one output format/);
+    });
+});
