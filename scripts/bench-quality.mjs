@@ -147,7 +147,8 @@ try {
         const table = new Table({
             head: ["model", "type", "llmproof PPL", "llama-perplexity PPL\n(-b ctx)", "llama-perplexity PPL\n(default -b 2048)",
                 "llmproof KLD", "llama.cpp KLD", "llmproof same top %", "llama.cpp same top %"],
-            style: {head: [], border: []}
+            style: {head: [], border: []},
+            chars: {"mid": "", "left-mid": "", "mid-mid": "", "right-mid": ""}
         });
         for (const row of rows)
             table.push([row.model, row.type, pm(row.llmproof.perplexity, 4), ppl(row.llamaPerplexity?.perplexitySameBatching),

@@ -1,5 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {existsSync} from "node:fs";
 import {join} from "node:path";
+import {fileURLToPath} from "node:url";
 import type {Llama} from "node-llama-cpp";
 import {readGgufFileInfo} from "node-llama-cpp";
 import {loadLlama} from "../src/system/llama.js";
@@ -56,6 +58,24 @@ describe("measureQuality", () => {
         expect(report.candidates[0]!.perplexity.perplexity.value).not.toBe(report.baseline.perplexity.perplexity.value);
     });
 
+    it("gives the same figures when logits come a few positions per call and the baseline spills to disk", async () => {
+        const whole = await measureQuality({baselinePath: f32Path, candidatePaths: [writerQ4Path], llama, ...FAST});
+        const split = await measureQuality({
+            baselinePath: f32Path, candidatePaths: [writerQ4Path], llama, ...FAST,
+            logitValuesPerCall: 4 * 512, // 4 positions per call instead of the whole scored half
+            memoryLimitBytes: 0
+        });
+        const figures = (report: typeof whole) => [
+            report.baseline.perplexity.perplexity.value,
+            report.candidates[0]!.perplexity.perplexity.value,
+            report.candidates[0]!.versusBaseline!.klDivergence.mean.value,
+            report.candidates[0]!.versusBaseline!.sameTop.value
+        ];
+        // Smaller decode batches may round a hair differently; the scoring order must not change.
+        const [a, b] = [figures(whole), figures(split)];
+        a.forEach((value, index) => expect(b[index]!).toBeCloseTo(value, 4));
+    });
+
     it("scores given tokens, and refuses a candidate with another vocabulary", async () => {
         const tokens = Array.from({length: 64}, (_, i) => 3 + ((i * 37) % 256));
         const report = await measureQuality({baselinePath: f32Path, candidatePaths: [f32Path], tokens, llama, contextSize: 16, threads: 1});
@@ -100,5 +120,24 @@ describe("quantizeGguf", () => {
     it("refuses to quantize an already quantized file", async () => {
         await expect(quantizeGguf(writerQ4Path, join(testModelsDir(), "requantized.gguf"), "Q8_0"))
             .rejects.toThrow(/already Q4_0/);
+    });
+});
+
+// A real trained model, when ../shared is there: quantization damage grows as bits shrink.
+const STORIES_260K = fileURLToPath(new URL("../../shared/models/stories260K.gguf", import.meta.url));
+
+describe.skipIf(!existsSync(STORIES_260K))("stories260K (../shared)", () => {
+    it("its Q4_0 drifts further from the F32 than its Q8_0", async () => {
+        const q8 = join(testModelsDir(), "stories260K-Q8_0.gguf");
+        const q4 = join(testModelsDir(), "stories260K-Q4_0.gguf");
+        await quantizeGguf(STORIES_260K, q8, "Q8_0");
+        await quantizeGguf(STORIES_260K, q4, "Q4_0");
+        const report = await measureQuality({baselinePath: STORIES_260K, candidatePaths: [q8, q4], llama, contextSize: 128, chunks: 8, threads: 1});
+        const [versusQ8, versusQ4] = report.candidates.map((candidate) => candidate.versusBaseline!);
+        expect(versusQ8!.klDivergence.mean.value).toBeGreaterThan(0);
+        expect(versusQ4!.klDivergence.mean.value).toBeGreaterThan(10 * versusQ8!.klDivergence.mean.value);
+        expect(versusQ4!.sameTop.value).toBeLessThan(versusQ8!.sameTop.value);
+        // a trained model predicts children's stories far better than chance (vocabulary 512)
+        expect(report.baseline.perplexity.perplexity.value).toBeLessThan(50);
     });
 });

@@ -16,18 +16,23 @@ import type {ChunkPlan} from "./chunks.js";
  * underflows to 0 has no logarithm; log-softmax is computed here in float64 instead.
  */
 
-/** Logit rows requested per controlledEvaluate call, so the returned Maps stay a few million entries. */
-const MAX_LOGIT_VALUES_PER_CALL = 4_000_000;
+/**
+ * Logit values requested per controlledEvaluate call: each comes back as a Map entry, so this caps
+ * the transient heap (~2 M entries, some 150 MB). A chunk of a small-vocabulary model is one call;
+ * with 150 000 tokens the scored half of a chunk is decoded 13 positions at a time.
+ */
+export const DEFAULT_LOGIT_VALUES_PER_CALL = 2_000_000;
 
 export interface OpenedModel {
     model: LlamaModel;
     context: LlamaContext;
     sequence: LlamaContextSequence;
     vocabularySize: number;
+    logitValuesPerCall: number;
     dispose(): Promise<void>;
 }
 
-export async function openModelForScoring(llama: Llama, modelPath: string, options: {contextSize: number, threads?: number}): Promise<OpenedModel> {
+export async function openModelForScoring(llama: Llama, modelPath: string, options: {contextSize: number, threads?: number, logitValuesPerCall?: number}): Promise<OpenedModel> {
     let model: LlamaModel;
     try {
         model = await llama.loadModel({modelPath});
@@ -48,6 +53,7 @@ export async function openModelForScoring(llama: Llama, modelPath: string, optio
             context,
             sequence,
             vocabularySize: vocabularySizeOf(model),
+            logitValuesPerCall: options.logitValuesPerCall ?? DEFAULT_LOGIT_VALUES_PER_CALL,
             async dispose() {
                 sequence.dispose();
                 await context.dispose();
@@ -84,7 +90,7 @@ export async function evaluateChunk(
     await sequence.clearHistory();
 
     const logits = new Float32Array(vocabularySize);
-    const positionsPerCall = Math.max(1, Math.floor(MAX_LOGIT_VALUES_PER_CALL / vocabularySize));
+    const positionsPerCall = Math.max(1, Math.floor(opened.logitValuesPerCall / vocabularySize));
     // Logits at positions first … contextSize - 2 predict the scored tokens; the last position predicts nothing.
     const lastScoredPosition = plan.firstScoredPosition + plan.scoredPerChunk - 1;
     let nextPosition = 0;

@@ -47,6 +47,8 @@ export interface MeasureQualityOptions {
     gpu?: LoadLlamaOptions["gpu"];
     /** Baseline log-probabilities beyond this many bytes go to a temporary file. */
     memoryLimitBytes?: number;
+    /** Logit values fetched per evaluation call (caps the transient heap; see evaluate.ts). */
+    logitValuesPerCall?: number;
     /** Reuse a loaded binding (tests); it is not disposed. */
     llama?: Llama;
     onProgress?: (progress: QualityProgress) => void;
@@ -78,12 +80,12 @@ export async function measureQuality(options: MeasureQualityOptions): Promise<Qu
     try {
         // ---- baseline: tokens, plan, log-probabilities ----
         const baselineStarted = performance.now();
-        const baseline = await openModelForScoring(llama, baselinePath, {contextSize, threads: options.threads});
+        const baseline = await openModelForScoring(llama, baselinePath, {contextSize, threads: options.threads, logitValuesPerCall: options.logitValuesPerCall});
         let tokens: number[];
         let plan: ChunkPlan;
         let bosToken: number | null;
         let baselinePerplexity: PerplexityAccumulator;
-        let baselineFacts: ModelFacts;
+        let baselineFacts: ModelFileFacts;
         try {
             const vocabularySize = baseline.vocabularySize;
             bosToken = bosTokenOf(baseline.model);
@@ -135,7 +137,7 @@ export async function measureQuality(options: MeasureQualityOptions): Promise<Qu
         const candidates: ModelQuality[] = [];
         for (const [candidateIndex, candidatePath] of candidatePaths.entries()) {
             const started = performance.now();
-            const candidate = await openModelForScoring(llama, candidatePath, {contextSize, threads: options.threads});
+            const candidate = await openModelForScoring(llama, candidatePath, {contextSize, threads: options.threads, logitValuesPerCall: options.logitValuesPerCall});
             try {
                 if (candidate.vocabularySize !== store.vocabularySize)
                     throw new UserError(
@@ -231,9 +233,9 @@ async function checkModelFile(path: string): Promise<string> {
     return absolute;
 }
 
-type ModelFacts = Pick<ModelQuality, "path" | "fileName" | "fileBytes" | "type" | "parameterCount">;
+type ModelFileFacts = Pick<ModelQuality, "path" | "fileName" | "fileBytes" | "type" | "parameterCount">;
 
-async function modelFacts(opened: OpenedModel, path: string): Promise<ModelFacts> {
+async function modelFacts(opened: OpenedModel, path: string): Promise<ModelFileFacts> {
     const info = opened.model.fileInfo;
     const tensors = info.fullTensorInfo ?? info.tensorInfo ?? [];
     const parameterCount = tensors.length > 0

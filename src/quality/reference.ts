@@ -1,9 +1,11 @@
-import {execFile} from "node:child_process";
-import {access, constants, stat} from "node:fs/promises";
-import {join, resolve} from "node:path";
+import {spawn} from "node:child_process";
+import {access, constants, mkdtemp, open, readFile, rm, stat} from "node:fs/promises";
+import {tmpdir} from "node:os";
+import {basename, join, resolve} from "node:path";
 import {z} from "zod";
 import {llamaToolsBuildDirectory} from "../bench/reference.js";
 import {UserError, errorMessage} from "../util/errors.js";
+import {logWarning} from "../util/log.js";
 
 /**
  * llama.cpp's own llama-perplexity and llama-quantize (built from the llama.cpp release
@@ -39,19 +41,65 @@ async function isExecutable(path: string): Promise<boolean> {
     }
 }
 
-function run(binary: string, args: string[], timeoutMs = 30 * 60 * 1000): Promise<string> {
-    return new Promise((resolvePromise, reject) => {
-        execFile(binary, args, {maxBuffer: 256 * 1024 * 1024, timeout: timeoutMs, killSignal: "SIGKILL"}, (error, stdout, stderr) => {
-            // llama.cpp logs everything, results included, on stderr
-            const output = `${stdout}\n${stderr}`;
-            if (error) {
-                const tail = stderr.trim().split("\n").slice(-3).join(" | ");
-                reject(new Error(`${binary.split("/").pop()} failed (${errorMessage(error).split("\n")[0]})${tail ? `: ${tail}` : ""}`));
-                return;
-            }
-            resolvePromise(output);
-        });
-    });
+/**
+ * Run a llama.cpp tool with its output going to temporary files (read back when it exits), and
+ * return stdout and stderr together: llama.cpp logs everything, results included, on both.
+ */
+async function run(binary: string, args: string[], timeoutMs = 30 * 60 * 1000): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "llmproof-llama-tool-"));
+    try {
+        const stdoutPath = join(dir, "stdout.txt");
+        const stderrPath = join(dir, "stderr.txt");
+        const stdoutFile = await open(stdoutPath, "w");
+        const stderrFile = await open(stderrPath, "w");
+        let exit: {code: number | null, signal: NodeJS.Signals | null, error?: Error};
+        try {
+            exit = await new Promise((resolvePromise) => {
+                const child = spawn(binary, args, {stdio: ["ignore", stdoutFile.fd, stderrFile.fd]});
+                const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+                child.on("error", (error) => {
+                    clearTimeout(timer);
+                    resolvePromise({code: null, signal: null, error});
+                });
+                child.on("close", (code, signal) => {
+                    clearTimeout(timer);
+                    resolvePromise({code, signal});
+                });
+            });
+        } finally {
+            await stdoutFile.close();
+            await stderrFile.close();
+        }
+        const stdout = await readFile(stdoutPath, "utf8");
+        const stderr = await readFile(stderrPath, "utf8");
+        if (exit.error || exit.code !== 0) {
+            const tail = stderr.trim().split("\n").slice(-3).join(" | ");
+            const why = exit.error ? errorMessage(exit.error) : exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+            throw new Error(`${basename(binary)} failed (${why})${tail ? `: ${tail}` : ""}`);
+        }
+        return `${stdout}\n${stderr}`;
+    } finally {
+        await rm(dir, {recursive: true, force: true});
+    }
+}
+
+/**
+ * Run llama-perplexity and parse its output. Its logger is a background thread, and on a busy
+ * machine the last lines, the results, sometimes never arrive although it exits 0; such a run is
+ * repeated, up to five times.
+ */
+async function runAndParse<T>(binary: string, args: string[], parse: (output: string) => T): Promise<T> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= 5; attempt++) {
+        const output = await run(binary, args);
+        try {
+            return parse(output);
+        } catch (error) {
+            lastError = error;
+            logWarning(`${basename(binary)} output ended early (${errorMessage(error)}); running it again (${attempt}/5)`);
+        }
+    }
+    throw lastError;
 }
 
 /** `llama-quantize [--pure] <in> <out> <type>`. */
@@ -95,7 +143,7 @@ export function parseFinalPerplexity(output: string): LlamaPerplexityResult {
 export async function runLlamaPerplexity(binary: string, options: LlamaPerplexityOptions & {textPath: string, klDivergenceBase?: string}): Promise<LlamaPerplexityResult> {
     const args = [...commonArguments(options), "-f", options.textPath];
     if (options.klDivergenceBase !== undefined) args.push("--kl-divergence-base", options.klDivergenceBase);
-    return parseFinalPerplexity(await run(binary, args));
+    return runAndParse(binary, args, parseFinalPerplexity);
 }
 
 export const LlamaKlDivergenceResultSchema = z.object({
@@ -143,8 +191,9 @@ export function parseKlDivergenceStatistics(output: string): LlamaKlDivergenceRe
 
 /** `--kl-divergence` of a model against a base file written by runLlamaPerplexity({klDivergenceBase}). */
 export async function runLlamaKlDivergence(binary: string, options: LlamaPerplexityOptions & {klDivergenceBase: string}): Promise<LlamaKlDivergenceResult> {
-    const output = await run(binary, [...commonArguments(options), "--kl-divergence-base", options.klDivergenceBase, "--kl-divergence"]);
-    if (!output.includes("KL divergence statistics"))
-        throw new Error("llama-perplexity printed no KL divergence statistics (it prints none below 100 scored tokens)");
-    return parseKlDivergenceStatistics(output);
+    return runAndParse(binary, [...commonArguments(options), "--kl-divergence-base", options.klDivergenceBase, "--kl-divergence"], (output) => {
+        if (!output.includes("KL divergence statistics"))
+            throw new Error("llama-perplexity printed no KL divergence statistics (it prints none below 100 scored tokens)");
+        return parseKlDivergenceStatistics(output);
+    });
 }
