@@ -39,7 +39,8 @@ export interface CheckOptions extends Partial<EvidenceOptions> {
     cache?: EvidenceCache;
 }
 
-export const DEFAULT_TWIN_MAX_BYTES = 1e9;
+/** Twins above this are skipped by default: a check (and `npm run demo`) must stay quick. */
+export const DEFAULT_TWIN_MAX_BYTES = 0.25e9;
 
 export async function checkIssue(text: string, options: CheckOptions): Promise<IssueReport> {
     const evidenceOptions: EvidenceOptions = {
@@ -95,7 +96,8 @@ function findComparison(claim: Claim, index: number, claims: Claim[], links: Cla
         if (!model) return null;
         const proxy = model.proxy ? options.catalog.models.find((item) => item.id === model.proxy) : undefined;
         const paramsB = model.paramsB ?? proxy?.paramsB;
-        return paramsB != null ? {name: model.name, params: {value: paramsB * 1e9, level: "catalog", how: null}} : null;
+        if (paramsB != null) return {name: model.name, params: {value: paramsB * 1e9, level: "catalog", how: null}};
+        return model.nominalParamsB != null ? {name: model.name, params: {value: model.nominalParamsB * 1e9, level: "catalog", how: "by name"}} : null;
     };
     if (claim.subject.comparedMention && claim.subject.modelId) {
         const a = findModel(options.catalog, claim.subject.modelId);

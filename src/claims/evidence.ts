@@ -1,3 +1,4 @@
+import {createHash} from "node:crypto";
 import {mkdir, stat} from "node:fs/promises";
 import {totalmem, tmpdir} from "node:os";
 import {join} from "node:path";
@@ -5,7 +6,7 @@ import {fileForQuant} from "../catalog/lookup.js";
 import type {Catalog, CatalogModel, QuantQualityFact, QuantSpeedFact} from "../catalog/schema.js";
 import type {GgufFacts} from "../gguf/facts.js";
 import {errorMessage} from "../util/errors.js";
-import {logInfo} from "../util/log.js";
+import {logInfo, logWarning} from "../util/log.js";
 import {measuredModel} from "./link.js";
 import type {Claim, ClaimLink, Evidence, EvidenceLevel, MissingEvidence} from "./schema.js";
 
@@ -101,7 +102,7 @@ function fileSize(model: CatalogModel, quant: string): Sourced<number> | null {
 }
 
 /** Catalog facts of one model at one quant; the named model's own figures win, then its proxy's. */
-export function catalogFacts(catalog: Catalog, named: CatalogModel, measured: CatalogModel, quant: string | null): ModelFacts {
+export function catalogFacts(named: CatalogModel, measured: CatalogModel, quant: string | null): ModelFacts {
     const paramsB = named.paramsB ?? measured.paramsB;
     const params: Sourced<number> | null = paramsB != null
         ? {value: paramsB * 1e9, level: "catalog", how: named.paramsB == null ? `the count of ${measured.name}, which stands in for it` : named.paramsNote}
@@ -130,7 +131,6 @@ export function catalogFacts(catalog: Catalog, named: CatalogModel, measured: Ca
     const memoryBytes: Sourced<number> | null = quantBytes
         ? {value: quantBytes.value * 1.1 + 0.5 * GB, level: "catalog", how: "estimated: file size + 10% + 0.5 GB (KV cache and buffers at a 4k context)"}
         : null;
-    void catalog;
     return {named, measured, quant, params, activeParams, fileBytes, sixteenBitBytes, f32Bytes, bitsPerWeight, memoryBytes, speed: null, header: null};
 }
 
@@ -215,7 +215,7 @@ export async function gatherEvidence(claim: Claim, link: ClaimLink, context: Evi
     if (link.models.every((model) => model.via === "quant-type")) {
         for (const modelLink of link.models) {
             const model = catalog.models.find((candidate) => candidate.id === modelLink.id)!;
-            const facts = catalogFacts(catalog, model, model, link.quant);
+            const facts = catalogFacts(model, model, link.quant);
             result.facts.push(facts);
         }
         result.evidence.push({
@@ -229,7 +229,7 @@ export async function gatherEvidence(claim: Claim, link: ClaimLink, context: Evi
 
     const named = catalog.models.find((model) => model.id === link.models[0]!.id)!;
     const measured = measuredModel(catalog, link.models) ?? named;
-    let facts = catalogFacts(catalog, named, measured, link.quant);
+    let facts = catalogFacts(named, measured, link.quant);
     result.evidence.push(evidenceFromFacts(facts));
     addReferenceEvidence(result, catalog, claim, link.quant);
 
@@ -246,7 +246,9 @@ export async function gatherEvidence(claim: Claim, link: ClaimLink, context: Evi
                 .catch((error: unknown) => error as Error);
             if (header instanceof Error) {
                 result.missing.push({level: "header", reason: `the header could not be read: ${errorMessage(header)}`, command: `llmproof inspect ${ref}`});
-                result.warnings.push(`${ref}: header not read (${errorMessage(header)})`);
+                const warning = `${ref}: header not read (${errorMessage(header)})`;
+                if (!result.warnings.includes(warning)) result.warnings.push(warning);
+                await cache.once(`warned:${ref}`, async () => logWarning(`${warning}; using catalog facts`));
             } else {
                 facts = withHeader(facts, header, quant!);
                 result.evidence.push(headerEvidence(header, measured, quant!, ref));
@@ -343,11 +345,12 @@ interface RunResult {
 
 /** Token generation is what newsletters quote as "tokens per second"; 16 tokens once keeps a check short. */
 const CHECK_BENCH = {nPrompt: [0], nGen: [16]};
+const CHECK_POLICY = {warmup: 1, repetitions: 3, adaptive: null};
 
 async function benchOnce(path: string): Promise<{speed: SpeedMeasurement, peakRssBytes: number | null, estimate: number | null}> {
     const {runBench} = await import("../bench/index.js");
     const outcome = await runBench({
-        models: [path], sweep: CHECK_BENCH, policy: {warmup: 1, repetitions: 2, adaptive: null},
+        models: [path], sweep: CHECK_BENCH, policy: CHECK_POLICY,
         measureTtft: false, gpu: "auto", crossCheck: false, save: false
     });
     const run = outcome.report.runs[0];
@@ -385,7 +388,9 @@ async function measureTwin(model: CatalogModel, quant: string, facts: ModelFacts
     const {inspectGguf} = await import("../gguf/inspect.js");
     const directory = join(tmpdir(), "llmproof-twins");
     await mkdir(directory, {recursive: true});
-    const path = join(directory, `${model.id}-${quant}.gguf`);
+    // The shape is in the name, so an edited catalog shape never reuses an old twin.
+    const shapeKey = createHash("sha256").update(JSON.stringify(model.shape)).digest("hex").slice(0, 10);
+    const path = join(directory, `${model.id}-${quant}-${shapeKey}.gguf`);
     const existing = await stat(path).catch(() => null);
     let fileBytes = existing?.size ?? 0;
     if (!existing) {

@@ -109,6 +109,16 @@ function findQuantities(sentence: string): Quantity[] {
     return found.sort((a, b) => a.start - b.start);
 }
 
+/** Words right next to a quantity, not crossing a clause boundary ("and", "but", a comma). */
+function clauseAround(sentence: string, start: number, end: number, wordsBefore: number, wordsAfter: number): {before: string, after: string} {
+    const beforeText = sentence.slice(0, start).split(/,|;|\b(?:and|but|while|whereas)\b/i).pop() ?? "";
+    const afterText = sentence.slice(end).split(/,|;|\b(?:and|but|while|whereas)\b/i)[0] ?? "";
+    return {
+        before: beforeText.split(/\s+/).filter(Boolean).slice(-wordsBefore).join(" ").toLowerCase(),
+        after: afterText.split(/\s+/).filter(Boolean).slice(0, wordsAfter).join(" ").toLowerCase()
+    };
+}
+
 /** Words around a quantity (same sentence), lower-cased, for deciding what it measures. */
 function windowAround(sentence: string, start: number, end: number, wordsBefore = 7, wordsAfter = 7): {before: string, after: string, all: string} {
     const beforeWords = sentence.slice(0, start).split(/\s+/).filter(Boolean).slice(-wordsBefore).join(" ");
@@ -203,7 +213,7 @@ function findBaseline(sentence: string): {baseline: Baseline, text: string} | nu
 // Names: model-like tokens (catalog-free), and sizes that are part of a name
 
 /** A token that looks like a model name: letters with digits, CamelCase, or hyphenated capitalised parts. */
-const NAME_TOKEN = /^(?=.*[A-Za-z])(?:[A-Z][\w.]*\d[\w.-]*|[A-Za-z]+\d[\w.-]*|[A-Z][a-z]+[A-Z][\w.-]*|[A-Z]{2,}[a-z][\w.-]*)$/;
+const NAME_TOKEN = /^(?=.*[A-Za-z])(?:[A-Z][\w.-]*\d[\w.-]*|[A-Za-z]+\d[\w.-]*|[A-Z][a-z]+[A-Z][\w.-]*|[A-Z]{2,}[a-z][\w.-]*)$/;
 const GENERIC_LABEL_WORDS = new Set([
     "parameter", "parameters", "param", "params", "count", "size", "model", "models", "avg", "average", "efficiency",
     "improvement", "reduction", "format", "advantage", "speed", "throughput", "memory", "vram", "ram", "file", "download",
@@ -257,7 +267,9 @@ function nameBefore(sentence: string, position: number, maxWords = 5): string | 
 function labelMention(label: string): string | null {
     const words = label.split(/\s+/).filter((word) => !GENERIC_LABEL_WORDS.has(word.toLowerCase()));
     if (words.length === 0) return null;
-    const hasName = words.some((word) => isModelLikeName(word) || /^[A-Z][a-z]+$/.test(word));
+    // A name: a model-like word, or a capitalised word with a version ("Qwen 3.5"); "Cut vs F16" has none.
+    const hasName = words.some((word, index) => isModelLikeName(word) ||
+        (/^[A-Z][a-z]+$/.test(word) && /^\d{1,2}(\.\d+)?$/.test(words[index + 1] ?? "")));
     return hasName ? words.join(" ") : null;
 }
 
@@ -323,14 +335,14 @@ const HARDWARE_PHRASES: {pattern: RegExp, class: HardwareClass, memoryKind: Memo
     {pattern: /\b(?:a single|one) (?:gpu|graphics card|card|h100|a100)\b/i, class: "single-gpu", memoryKind: "vram"}
 ];
 /** A hardware phrase only counts as a claim when the sentence says the model runs, fits or is built for it. */
-const HARDWARE_VERB = /\b(runs?|running|run|fits?|fitting|fit|deploy\w*|usable|works?|operat\w+|inference|optimi[sz]ed for|designed for|built for|suited for|targets?|local(ly)?|on|in)\b/i;
+const HARDWARE_VERB = /\b(runs?|running|run|fits?|fitting|fit|deploy\w*|usable|works?|operat\w+|inference|optimi[sz]ed for|designed for|built for|suited for|enough for|targets?|local(ly)?|on|in|for)\b/i;
 
 const SPEED_QUALITATIVE = /\b(latency improvement|lower latency|reduc\w+ latency|faster (inference|generation|responses|decoding|token generation)|speeds? up (inference|generation)|higher throughput|improv\w+ (inference )?(speed|throughput|latency)|runs? faster)\b/i;
 
 const QUALITY_PHRASES: {pattern: RegExp, strictness: QualityStrictness}[] = [
-    {pattern: /\b(lossless|no (loss|degradation|drop)( in (quality|accuracy|performance))?|without any (loss|degradation)|identical (quality|accuracy|outputs?))\b/i, strictness: "lossless"},
-    {pattern: /\b(near[- ]lossless|nearly lossless|negligible (loss|degradation|drop|impact|difference)|imperceptible|virtually no (loss|degradation)|preserv\w* (the )?(model'?s? |full )?(accuracy|quality|performance|capabilit\w+)|maintain\w* (the )?(model'?s? |full )?(accuracy|quality|performance|capabilit\w+)|retain\w* (the )?(model'?s? |full )?(accuracy|quality|performance|capabilit\w+)|without (sacrificing|losing|compromising|hurting) (accuracy|quality|performance|capabilit\w+)|same (accuracy|quality|performance))\b/i, strictness: "negligible"},
-    {pattern: /\b((minimal|minor|small|slight|little|modest|limited|marginal) (performance |quality |accuracy )?(degradation|loss|drop|impact|hit|penalty|decrease))\b/i, strictness: "minimal"}
+    {pattern: /\b(near[- ]lossless|nearly lossless|negligible (quality |accuracy |performance )?(loss|degradation|drop|impact|difference)|imperceptible|virtually no (loss|degradation)|preserv\w* (the )?(model'?s? |full )?(accuracy|quality|performance|capabilit\w+)|maintain\w* (the )?(model'?s? |full )?(accuracy|quality|performance|capabilit\w+)|retain\w* (the )?(model'?s? |full )?(accuracy|quality|performance|capabilit\w+)|without (sacrificing|losing|compromising|hurting) (accuracy|quality|performance|capabilit\w+)|same (accuracy|quality|performance))\b/i, strictness: "negligible"},
+    {pattern: /\b((minimal|minor|small|slight|little|modest|limited|marginal) (performance |quality |accuracy )?(degradation|loss|drop|impact|hit|penalty|decrease))\b/i, strictness: "minimal"},
+    {pattern: /\b(lossless|no (loss|degradation|drop)( in (quality|accuracy|performance))?|without any (loss|degradation)|identical (quality|accuracy|outputs?))\b/i, strictness: "lossless"}
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -347,6 +359,8 @@ interface Draft {
     reason: string | null;
     /** Generic subject ("a 70B model", "1B-parameter models"): never resolved from surrounding text. */
     generic: boolean;
+    /** Where the figure starts in the quote (null for phrases without one). */
+    position?: number | null;
 }
 
 function memoryKindOf(text: string): MemoryKind {
@@ -418,7 +432,10 @@ function claimedSnippet(sentence: string, quantity: Quantity, wordsBefore = 2, w
 }
 
 function quotedSubject(sentence: string, quantity: Quantity, quants: QuantMention[]): {mention: string | null, quant: string | null} {
-    const subjectQuant = quants.find((mention) => !mention.asBaseline)?.quant ?? null;
+    // The quant type named nearest before the figure ("the Q8_0 version is 8.5 GB"), else the first one.
+    const subjects = quants.filter((mention) => !mention.asBaseline);
+    const before = subjects.filter((mention) => mention.start < quantity.start).pop();
+    const subjectQuant = (before ?? subjects[0])?.quant ?? null;
     const mention = nameBefore(sentence, quantity.start) ?? (quantity.family === "count" ? firstNameIn(sentence.slice(quantity.end)) : null);
     return {mention, quant: subjectQuant};
 }
@@ -450,7 +467,7 @@ function draftFromQuantity(sentence: string, quantity: Quantity, quants: QuantMe
     };
     const subject = quotedSubject(sentence, quantity, quants);
     const draft = (kind: ClaimKind, claimed: ClaimedValueInput, extra: Partial<Draft> = {}): Draft => ({
-        kind, quote: sentence, claimedText: claimed.text, claimed,
+        kind, quote: sentence, claimedText: claimed.text, claimed, position: quantity.start,
         subjectType: subject.mention ? "model" : subject.quant ? "quant" : "general",
         mention: subject.mention, quant: subject.quant, reason: null, generic: false, ...extra
     });
@@ -464,8 +481,13 @@ function draftFromQuantity(sentence: string, quantity: Quantity, quants: QuantMe
                 return unverifiable("a hardware specification (bandwidth), not a property of the model");
             const bytes = quantity.value * (BYTES_PER_UNIT[quantity.unit.toLowerCase()] ?? 1e9);
             const byteUnit = byteUnitOf(quantity.unit);
-            const isFile = FILE_CONTEXT.test(window.all) && !/\b(fits?|vram|ram\b|card|gpu)\b/.test(window.all);
-            if (!isFile && MEMORY_CONTEXT.test(wide)) {
+            // The nearest cue decides: "weighs 4.2 GB and needs about 5 GB of RAM" holds one of each.
+            const near = clauseAround(sentence, quantity.start, quantity.end, 3, 4);
+            const nearText = `${near.before} ${near.after}`;
+            const memoryNear = MEMORY_CONTEXT.test(nearText) && !/\b(file|download|disk|weighs?|weighing|gguf|checkpoint)\b/.test(near.before);
+            const fileNear = /\b(file|files|download|disk|weighs?|weighing|gguf|checkpoint|on-disk|storage)\b/.test(nearText) && !/\b(fits?|vram|ram|card|gpu|memory)\b/.test(near.after);
+            const isFile = fileNear || (!memoryNear && FILE_CONTEXT.test(window.all) && !/\b(fits?|vram|ram\b|card|gpu)\b/.test(window.all));
+            if (!isFile && (memoryNear || MEMORY_CONTEXT.test(wide))) {
                 const hardware = hardwareClassOf(sentence);
                 const requirement = /\b(needs?|requires?|requirement|uses?|using|consumes?|takes?|occup\w+|footprint)\b/.test(window.before);
                 return draft("hardware-fit", {
@@ -514,7 +536,7 @@ function draftFromQuantity(sentence: string, quantity: Quantity, quants: QuantMe
             if (POPULARITY_UNIT.test(afterText) || MONEY_BEFORE.test(sentence.slice(Math.max(0, quantity.start - 2), quantity.start)))
                 return unverifiable(popularityReason(sentence));
             if (unitKey === "k" || unitKey === "thousand") {
-                if (inBox && /star|download|like|fork|follower|velocity|views|users/i.test(sentence)) return unverifiable(popularityReason(sentence));
+                if (inBox && /star|download|like|fork|follower|velocity|views|user|subscriber|reader|member|vote|visit/i.test(sentence)) return unverifiable(popularityReason(sentence, "an audience or popularity count"));
                 return null;
             }
             if (!inBox && isPartOfName(sentence, quantity.start, quantity.end)) return null;
@@ -523,7 +545,8 @@ function draftFromQuantity(sentence: string, quantity: Quantity, quants: QuantMe
             if ((unitKey === "m" || unitKey === "t") && !PARAM_WORDS.test(wide) && !inBox) return null;
             if (/^\s*tokens\b/i.test(afterText)) return unverifiable("a training-data size (tokens), not recorded in model files");
             const params = quantity.value * multiplier / 1e9;
-            const active = ACTIVE_WORDS.test(windowAround(sentence, quantity.start, quantity.end, 3, 3).all);
+            const near = clauseAround(sentence, quantity.start, quantity.end, 2, 4);
+            const active = ACTIVE_WORDS.test(`${near.before} ${near.after}`);
             const generic = isGenericCount(sentence, quantity);
             return draft(active ? "active-parameters" : "parameter-count", {
                 ...base, value: params, unit: "params", approximate: quantity.approximate,
@@ -567,10 +590,11 @@ function unverifiableReasons(sentence: string, hasCheckable: boolean): string[] 
 }
 
 /** Claims in one sentence (or one metric-box line, with `inBox`). */
-function draftsForSentence(sentence: string, inBox: boolean): Draft[] {
+function draftsForSentence(sentence: string, inBox: boolean, valueStart = 0): Draft[] {
     const quants = findQuantMentions(sentence);
     const drafts: Draft[] = [];
-    for (const quantity of findQuantities(sentence)) {
+    // In a metric box only figures in the value count; a size in the label is part of a name.
+    for (const quantity of findQuantities(sentence).filter((item) => item.start >= valueStart)) {
         const draft = draftFromQuantity(sentence, quantity, quants, inBox);
         if (draft) drafts.push(draft);
     }
@@ -672,7 +696,11 @@ export function splitBoxLine(text: string, cells: string[] | null = null): BoxLi
     const tokens = text.split(/\s+/).filter(Boolean);
     if (tokens.length < 2) return null;
     const isUnitFigure = (token: string) => /^[~≈<>≥≤+]?\d[\d.,]*(?:[%xX×]|[kKMBT]\+?|GB|GiB|MB|MiB|TB|bpw|\/\d+)$/.test(token) || /^[↑↓→#$€£~≈]/.test(token);
-    let index = tokens.findIndex((token, position) => position > 0 && isUnitFigure(token));
+    // The last figure with a unit: "DeepSeek Math 7B 7B" is label "DeepSeek Math 7B", value "7B".
+    let index = -1;
+    tokens.forEach((token, position) => {
+        if (position > 0 && isUnitFigure(token)) index = position;
+    });
     if (index === -1) index = tokens.findIndex((token, position) => position > 0 && VALUE_START.test(token) && !/^\d+(\.\d+)?$/.test(token));
     if (index === -1) index = tokens.findIndex((token, position) => position > 0 && /^\d/.test(token) && position === tokens.length - 1);
     if (index === -1) index = tokens.findIndex((token, position) => position > 0 && /^\d/.test(token));
@@ -790,7 +818,7 @@ export function extractClaims(text: string): ExtractedIssue {
     const claims: Claim[] = [];
     for (const unit of units) {
         const drafts = unit.box
-            ? draftsForBoxLine(unit.box.split, unit.box.title)
+            ? draftsForBoxLine(unit.box.split)
             : draftsForSentence(unit.text, false);
         for (const draft of drafts) {
             const id = `c${claims.length + 1}`;
@@ -819,14 +847,9 @@ function contextFrom(story: string[]): string[] {
 }
 
 /** One claim per box line: the first checkable reading of "label value", else an unverifiable one. */
-function draftsForBoxLine(split: BoxLine, boxTitle: string): Draft[] {
+function draftsForBoxLine(split: BoxLine): Draft[] {
     const line = `${split.label} ${split.value}`;
-    const drafts = draftsForSentence(line, true).filter((draft) => {
-        // Only figures in the value belong to the line's claim; a number in the label is part of a name.
-        const valueStart = line.length - split.value.length;
-        const numberAt = draft.claimed.numberSpan ? line.indexOf(draft.claimedText) + draft.claimed.numberSpan[0] : valueStart;
-        return draft.kind === "unverifiable" || numberAt >= valueStart || draft.claimed.value === null;
-    });
+    const drafts = draftsForSentence(line, true, line.length - split.value.length);
     const labelName = labelMention(split.label);
     const primary = drafts.find((draft) => draft.kind !== "unverifiable") ?? drafts[0];
     if (!primary) return [];
@@ -841,7 +864,6 @@ function draftsForBoxLine(split: BoxLine, boxTitle: string): Draft[] {
         generic: average
     };
     if (fixed.kind === "unverifiable" && !fixed.reason) fixed.reason = popularityReason(line);
-    void boxTitle;
     return [fixed];
 }
 

@@ -1,6 +1,6 @@
 import {defaultQuant, findModel, findModelsInText, modelKeys, nameKey} from "../catalog/lookup.js";
 import type {Catalog, CatalogModel} from "../catalog/schema.js";
-import {findQuantMentions} from "./extract.js";
+import {findQuantMentions, refersBack} from "./extract.js";
 import {ClaimLinkSchema, type Claim, type ClaimLink, type ModelLink} from "./schema.js";
 
 /**
@@ -14,6 +14,8 @@ import {ClaimLinkSchema, type Claim, type ClaimLink, type ModelLink} from "./sch
  */
 
 const SIXTEEN_BIT = new Set(["F16", "BF16", "F32"]);
+/** Claims that can be about a quant type in general, checked across the catalog's models of that type. */
+const SURVEY_KINDS = new Set(["size-reduction", "bits-per-weight", "quality-loss", "speed"]);
 
 export function linkClaim(claim: Claim, catalog: Catalog): ClaimLink {
     const named = claim.subject.modelId ? findModel(catalog, claim.subject.modelId) : undefined;
@@ -33,8 +35,11 @@ export function linkClaim(claim: Claim, catalog: Catalog): ClaimLink {
         }
     }
 
+    // "Q4_K_M shrinks a model by 70%": a quant type is the subject of its own sentence unless the sentence
+    // ties it to a model ("its Q4_K_M file").
+    const aboutQuantType = claim.subject.quant !== null && SURVEY_KINDS.has(claim.kind) && !/\b(its|their|the model['’]s|this model['’]s)\b/i.test(claim.quote);
     let contextQuant: string | null = null;
-    if (models.length === 0 && unknownMention === null && claim.context.length > 0) {
+    if (models.length === 0 && unknownMention === null && claim.context.length > 0 && !aboutQuantType) {
         const fromContext = subjectFromContext(claim, catalog);
         if (fromContext.model && !claim.subject.generic) models.push(toLink(fromContext.model, "context"));
         contextQuant = fromContext.quant;
@@ -61,7 +66,8 @@ export function linkClaim(claim: Claim, catalog: Catalog): ClaimLink {
     }
 
     // A claim about a quant type in general is checked on every catalog model that has that type and a 16-bit size.
-    if (models.length === 0 && unknownMention === null && quant && !SIXTEEN_BIT.has(quant) && claim.kind !== "unverifiable") {
+    const relativeSpeed = claim.kind !== "speed" || claim.claimed.speed?.form !== "tokens-per-second";
+    if (models.length === 0 && unknownMention === null && quant && !SIXTEEN_BIT.has(quant) && SURVEY_KINDS.has(claim.kind) && relativeSpeed) {
         const family = quant;
         for (const model of catalog.models) {
             const resolved = resolveQuantFamily(model, family);
@@ -180,10 +186,15 @@ function subjectFromContext(claim: Claim, catalog: Catalog): {model: CatalogMode
         const ranked = [...counts.entries()].sort((a, b) => b[1].count - a[1].count || a[1].nearest - b[1].nearest);
         return {model: ranked[0]?.[0] ?? null, quant};
     }
+    // A sentence that only names a quant type and stands on its own ("Q4_K_M keeps quality") makes the
+    // claim a general one about that type; one that points further back ("its Q4_K_M file") does not.
+    let firstQuant: string | null = null;
     for (const entry of claim.context) {
         const models = findModelsInText(catalog, entry);
         const quant = findQuantMentions(entry).find((mention) => !mention.asBaseline)?.quant ?? null;
-        if (models.length > 0 || quant) return {model: models[0]?.model ?? null, quant};
+        firstQuant ??= quant;
+        if (models.length > 0) return {model: models[0]!.model, quant: firstQuant};
+        if (quant && SURVEY_KINDS.has(claim.kind) && !refersBack(entry)) return {model: null, quant};
     }
-    return {model: null, quant: null};
+    return {model: null, quant: firstQuant};
 }

@@ -16,7 +16,7 @@ const MARK: Record<VerdictKind, string> = {supported: "✔ supported", refuted: 
 function modelName(item: CheckedClaim): string | null {
     const first = item.link.models[0];
     if (!first) return item.link.unknownMention ?? null;
-    if (first.via === "quant-type") return `${item.link.quant ?? "quant"} (${item.link.models.length} models)`;
+    if (first.via === "quant-type") return `${item.link.quant ?? "quant"} (catalog models)`;
     return first.name;
 }
 

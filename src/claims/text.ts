@@ -58,7 +58,9 @@ export function toSourceLines(text: string): SourceLine[] {
             lines.push({text: "", line: lineNumber, headingLevel: 0, cells: null, listItem: false});
             return;
         }
-        if (inFence || TABLE_SEPARATOR.test(raw) || /^\s*([-*_]\s*){3,}$/.test(raw)) {
+        // A table's separator row belongs to the table: drop it without breaking the block.
+        if (!inFence && TABLE_SEPARATOR.test(raw) && raw.includes("|")) return;
+        if (inFence || /^\s*([-*_]\s*){3,}$/.test(raw)) {
             lines.push({text: "", line: lineNumber, headingLevel: 0, cells: null, listItem: false});
             return;
         }
@@ -137,8 +139,9 @@ export function splitSentences(text: string, line: number): Sentence[] {
     let match: RegExpExecArray | null;
     while ((match = boundary.exec(text)) !== null) {
         const before = text.slice(start, match.index);
-        const lastWord = /([A-Za-z.]+)$/.exec(before)?.[1]?.toLowerCase() ?? "";
-        if (match[1] === "." && (ABBREVIATIONS.has(lastWord) || /^[A-Za-z]$/.test(lastWord)))
+        // The whole last word: "e.g", "vs", an initial "J" — but not the unit of "397B".
+        const lastWord = /(?:^|\s)([A-Za-z.]+)$/.exec(before)?.[1]?.toLowerCase() ?? "";
+        if (match[1] === "." && (ABBREVIATIONS.has(lastWord) || /^[a-z]$/.test(lastWord)))
             continue;
         const end = match.index + match[1]!.length + match[2]!.length;
         const sentence = text.slice(start, end).trim();

@@ -1,3 +1,4 @@
+import {findModel} from "../catalog/lookup.js";
 import type {Catalog} from "../catalog/schema.js";
 import {parseNumber, roundingHalfUnit} from "./text.js";
 import type {GatheredEvidence, ModelFacts, Sourced} from "./evidence.js";
@@ -174,7 +175,7 @@ function strongest(...levels: (EvidenceLevel | null | undefined)[]): EvidenceLev
 }
 
 function how(source: Sourced<unknown> | null | undefined): string {
-    return source?.how ? ` (${source.how})` : "";
+    return source?.how ? ` (${source.how.replace(/\.\s*$/, "")})` : "";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,7 +185,7 @@ export function judgeClaim(input: JudgeInput): Verdict {
     const {claim, link, gathered} = input;
     const extraNotes = namingNotes(input);
     const verdict = judgeKind(input);
-    const notes = [verdict.note, ...extraNotes, ...linkNotes(link, claim)].filter((note) => note !== "");
+    const notes = [verdict.note, ...extraNotes, ...(verdict.verdict === "unverifiable" ? [] : linkNotes(link, claim))].filter((note) => note !== "");
     const missingCommand = verdict.command ?? (verdict.verdict === "inconclusive" ? gathered.missing.find((item) => item.command)?.command ?? null : null);
     return {...verdict, note: notes.join(" "), command: missingCommand};
 }
@@ -673,7 +674,9 @@ function judgeQuality(input: JudgeInput): Verdict {
         if (quality.metric !== "perplexity")
             return make({verdict: "inconclusive", actual: `+${pplIncrease.toFixed(1)}% perplexity`, evidenceLevel: "catalog", note: `The claim is about ${quality.metric ?? "accuracy"}, which needs task benchmarks; perplexity is what is measured: ${measuredText}.`, command});
         // On a named model only the reference (another model) is at hand: it can decide a claim about the quant type, not about that model.
-        if (!survey)
+        const referenceModel = findModel(catalog, plain.model);
+        const sameModel = facts !== null && referenceModel !== undefined && (referenceModel.id === facts.named.id || referenceModel.id === facts.measured.id);
+        if (!survey && !sameModel)
             return make({verdict: "inconclusive", actual: `+${pplIncrease.toFixed(1)}% perplexity on ${plain.model}`, evidenceLevel: "catalog", tolerance: band.text,
                 note: `No measurement of this model itself; on the reference model ${measuredText}.`, command});
         return make({verdict: ok ? "supported" : "refuted", actual: `+${pplIncrease.toFixed(1)}% perplexity`, evidenceLevel: "catalog", tolerance: band.text,
@@ -686,6 +689,11 @@ function judgeQuality(input: JudgeInput): Verdict {
     if (survey || !facts)
         return make({verdict: within ? "supported" : "refuted", actual: `+${pplIncrease.toFixed(1)}% perplexity, KLD ${plain.klDivergence ?? "n/a"}`, evidenceLevel: "catalog", tolerance,
             note: `${measuredText}. ${within ? `${words} fits` : `${words} overstates it`}${within ? "" : `; ${quality.strictness === "minimal" ? "" : "\"minimal degradation\" would fit"}`}.`.replace(/; \./, ".")});
+    // The reference may be this very model (a catalog alias): then it decides like a survey.
+    const referenceModel = findModel(catalog, plain.model);
+    if (referenceModel && (referenceModel.id === facts.named.id || referenceModel.id === facts.measured.id))
+        return make({verdict: within ? "supported" : "refuted", actual: `+${pplIncrease.toFixed(1)}% perplexity, KLD ${plain.klDivergence ?? "n/a"}`, evidenceLevel: "catalog", tolerance,
+            note: `${measuredText}. ${within ? `${words} fits` : `${words} overstates it`}.`});
     // A specific model: the reference is another model, so only a clear miss is decided.
     if (!within)
         return make({verdict: "refuted", actual: `+${pplIncrease.toFixed(1)}% perplexity on ${plain.model}`, evidenceLevel: "catalog", tolerance,

@@ -42,7 +42,8 @@ export function renderVerifiedNumbersMarkdown(report: Pick<IssueReport, "verifie
         const lines = [`**${box.title}** (verified by llmproof)`, "", "| Metric | Value | Check |", "|---|---|---|"];
         for (const item of box.items) {
             const level = levels.get(item.claimId);
-            const check = item.mark === "✔" ? `✔${level ? ` ${level}` : ""}`
+            const exact = item.note.startsWith("actual ") ? ` ${item.note.slice("actual ".length)}` : "";
+            const check = item.mark === "✔" ? `✔${exact}${level ? ` (${level})` : ""}`
                 : item.mark === "✘" ? `✘ ${item.note}${level ? ` (${level})` : ""}`
                     : `? ${item.note}`;
             lines.push(`| ${escapeCell(item.label)} | ${escapeCell(item.verified)} | ${escapeCell(check)} |`);

@@ -10,7 +10,7 @@ const CheckOptionsSchema = z.object({
     md: z.string().optional(),
     verifiedNumbers: z.boolean().default(false),
     twins: z.boolean().default(true),
-    twinMaxGb: z.number().positive({error: "expected a size in GB above 0"}).default(1),
+    twinMaxGb: z.number().positive({error: "expected a size in GB above 0"}).default(0.25),
     catalog: z.string().optional(),
     strict: z.boolean().default(false)
 });
@@ -28,7 +28,7 @@ export function registerCheckCommand(program: Command): void {
         .option("--md <file>", "write a Markdown fact-check report to this file")
         .option("--verified-numbers", "print only the verified-numbers blocks for the issues' metric boxes (Markdown, or JSON with --json)")
         .option("--no-twins", "never write or run shape-twins")
-        .option("--twin-max-gb <gb>", "largest shape-twin to write, in GB", Number)
+        .option("--twin-max-gb <gb>", "largest shape-twin to write and run, in GB (default 0.25)", Number)
         .option("--catalog <path>", "read this catalog instead of the shipped models.yaml (or LLMPROOF_CATALOG)")
         .option("--strict", "exit with status 2 when any claim is refuted")
         .action(async (issues: string[], rawOptions: unknown) => {
