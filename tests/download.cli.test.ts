@@ -28,6 +28,7 @@ let server: HfServer;
 let workDir: string;
 let tinyQ8: string;
 let tinyF16: string;
+let storiesF32: string;
 let big: {path: string, fileBytes: number, headerBytes: number};
 
 function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -50,8 +51,13 @@ function runCli(args: string[], env: NodeJS.ProcessEnv = cliEnv(), onStart?: (ch
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => stdout += chunk.toString());
         child.stderr.on("data", (chunk: Buffer) => stderr += chunk.toString());
+        // Never leave a stuck child behind.
+        const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
         child.on("error", reject);
-        child.on("close", (code) => resolve({code, stdout, stderr}));
+        child.on("close", (code) => {
+            clearTimeout(timer);
+            resolve({code, stdout, stderr});
+        });
         onStart?.(child);
     });
 }
@@ -72,19 +78,24 @@ beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), "llmproof-pull-cli-"));
     tinyQ8 = (await makeTestTwinReport({quant: "Q8_0"})).path;
     tinyF16 = (await makeTestTwinReport({quant: "F16"})).path;
+    // ~98 MB: many of the downloader's 5 MiB chunks, so a pull stopped half way has several to keep.
+    storiesF32 = (await makeTestTwinReport({preset: "stories15m", quant: "F32"})).path;
     // A Qwen2.5-0.5B-shaped Q4_0 twin: ~350 MB, written in a few seconds and deleted with workDir.
     const report = await writeTwinGguf({shape: findShapePreset("qwen2.5-0.5b").shape, quant: "Q4_0", outputPath: join(workDir, "big-Q4_0.gguf")});
     big = {path: report.path, fileBytes: report.fileBytes, headerBytes: report.headerBytes};
     server = await startHfServer([
         {repo: "test/tiny", files: [{path: "tiny-Q8_0.gguf", source: tinyQ8}, {path: "tiny-F16.gguf", source: tinyF16}]},
+        {repo: "test/stories", files: [{path: "stories-F32.gguf", source: storiesF32}]},
         {repo: "test/bad", files: [{path: "tiny-Q8_0.gguf", source: tinyQ8, listedSha256: "cd".repeat(32)}]},
         {repo: "test/gated", gatedToken: GATED_TOKEN, files: [{path: "tiny-Q8_0.gguf", source: tinyQ8}]},
-        {repo: "test/big", files: [{path: "big-Q4_0.gguf", source: big.path}]}
+        {repo: "test/big-model", files: [{path: "big-Q4_0.gguf", source: big.path}]}
     ]);
 });
 
 afterAll(async () => {
     await server?.close();
+    // The ~98 MB twin is not worth keeping until the worker exits.
+    if (storiesF32 != null) await rm(storiesF32, {force: true});
     await rm(workDir, {recursive: true, force: true});
 });
 
@@ -112,7 +123,7 @@ describe("llmproof pull", () => {
     it("fails with one sentence: gated repo, wrong token (never echoed), checksum mismatch, ../ in a name", async () => {
         const host = new URL(server.url).host;
         expectOneLineError(await runCli(["pull", "hf:test/gated/tiny-Q8_0.gguf"]),
-            new RegExp(`^llmproof: ${host} requires authentication for hf:test/gated/tiny-Q8_0\\.gguf \\(401\\).*set HF_TOKEN`));
+            new RegExp(`^llmproof: ${host} requires authentication for hf:test/gated/tiny-Q8_0\\.gguf \\(401\\).*set HF_TOKEN`, "m"));
         const wrongToken = "hf_wrong_cli_token_5555";
         const refused = await runCli(["pull", "hf:test/gated/tiny-Q8_0.gguf"], cliEnv({HF_TOKEN: wrongToken}));
         expectOneLineError(refused, /refused the token in HF_TOKEN/);
@@ -128,18 +139,24 @@ describe("llmproof pull", () => {
 
     it("stops on Ctrl-C keeping the partial file, and the next run finishes it", async () => {
         const controller = {child: undefined as ReturnType<typeof spawn> | undefined};
-        server.cutAfter("test/tiny", "tiny-F16.gguf", 1_000_000, () => controller.child?.kill("SIGINT"));
-        const stopped = await runCli(["pull", "hf:test/tiny/tiny-F16.gguf"], cliEnv(), (child) => controller.child = child);
+        const size = (await readFile(storiesF32)).length;
+        // The connection drops half way through the data; the user presses Ctrl-C.
+        server.cutAfter("test/stories", "stories-F32.gguf", Math.floor(size / 2), {rangedOnly: true, onCut: () => controller.child?.kill("SIGINT")});
+        const stopped = await runCli(["pull", "hf:test/stories/stories-F32.gguf"], cliEnv(), (child) => controller.child = child);
         server.restore();
         expect(stopped.code).toBe(130);
-        expect(stopped.stderr).toMatch(/^llmproof: The download of hf:test\/tiny\/tiny-F16\.gguf was interrupted; the partial file is kept in .*, so running the same command again resumes it\.$/m);
-        const folder = join(workDir, "models", "hf", "test", "tiny", "main");
-        expect((await readdir(folder)).filter((name) => name.startsWith("tiny-F16"))).toEqual(["tiny-F16.gguf.ipull"]);
+        expect(stopped.stderr).toMatch(/^llmproof: The download of hf:test\/stories\/stories-F32\.gguf was interrupted; the partial file is kept in .*, so running the same command again resumes it\.$/m);
+        const folder = join(workDir, "models", "hf", "test", "stories", "main");
+        expect(await readdir(folder)).toEqual(["stories-F32.gguf.ipull"]);
+        const firstRunBytes = server.bytesServed("test/stories", "stories-F32.gguf");
 
-        const finished = await runCli(["pull", "hf:test/tiny/tiny-F16.gguf", "--json"]);
+        const finished = await runCli(["pull", "hf:test/stories/stories-F32.gguf", "--json"]);
+        const secondRunBytes = server.bytesServed("test/stories", "stories-F32.gguf") - firstRunBytes;
+        console.log(`CLI resume: file ${size} bytes; first run served ${firstRunBytes} bytes; second run served ${secondRunBytes} bytes`);
         expect(finished.code).toBe(0);
         expect(PullResultSchema.parse(JSON.parse(finished.stdout)).files[0]!.check).toBe("verified");
-        expect((await readFile(join(folder, "tiny-F16.gguf"))).equals(await readFile(tinyF16))).toBe(true);
+        expect((await readFile(join(folder, "stories-F32.gguf"))).equals(await readFile(storiesF32))).toBe(true);
+        expect(secondRunBytes).toBeLessThan(size);
     });
 });
 
@@ -154,7 +171,7 @@ describe("llmproof inspect on hf: URIs and catalog ids", () => {
             "  - id: big-test-model",
             "    name: Big Test Model",
             "    kind: llm",
-            "    repo: test/big",
+            "    repo: test/big-model",
             "    benchmarkable: true",
             "    factsRecorded: 2025-01-01",
             "    files:",
@@ -162,8 +179,8 @@ describe("llmproof inspect on hf: URIs and catalog ids", () => {
             ""
         ].join("\n"));
         const bytesBefore = {value: 0};
-        for (const ref of ["hf:test/big/big-Q4_0.gguf", "big-test-model:Q4_0"]) {
-            bytesBefore.value = server.bytesServed("test/big", "big-Q4_0.gguf");
+        for (const ref of ["hf:test/big-model/big-Q4_0.gguf", "hf:test/big-model:Q4_0", "big-test-model:Q4_0"]) {
+            bytesBefore.value = server.bytesServed("test/big-model", "big-Q4_0.gguf");
             const result = await runCli(["inspect", ref, "--json", "--no-estimate"], cliEnv({LLMPROOF_CATALOG: catalogPath}));
             expect(result.stderr, ref).toBe("");
             expect(result.code, ref).toBe(0);
@@ -171,13 +188,13 @@ describe("llmproof inspect on hf: URIs and catalog ids", () => {
             expect(facts.remote).toBe(true);
             expect(facts.fileBytes).toBe(big.fileBytes);
             expect(facts.headerBytes).toBe(big.headerBytes);
-            const served = server.bytesServed("test/big", "big-Q4_0.gguf") - bytesBefore.value;
+            const served = server.bytesServed("test/big-model", "big-Q4_0.gguf") - bytesBefore.value;
             console.log(`header-only inspect of ${ref}: file ${big.fileBytes} bytes, header ${big.headerBytes} bytes, served ${served} bytes`);
             // The header plus node-llama-cpp's read-ahead (4 MiB per request), nowhere near the file.
             expect(served).toBeGreaterThanOrEqual(big.headerBytes);
             expect(served).toBeLessThanOrEqual(big.headerBytes + 6 * 1024 * 1024);
         }
         // Nothing was saved: inspect is not a download.
-        expect(existsSync(join(workDir, "models", "hf", "test", "big"))).toBe(false);
+        expect(existsSync(join(workDir, "models", "hf", "test", "big-model"))).toBe(false);
     });
 });

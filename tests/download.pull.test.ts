@@ -97,6 +97,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
     await server?.close();
+    // The ~98 MB twin is not worth keeping until the worker exits.
+    if (storiesF32 != null) await rm(storiesF32, {force: true});
     process.env = savedEnv;
     await rm(workDir, {recursive: true, force: true});
 });
@@ -136,7 +138,7 @@ describe("llmproof pull (library)", () => {
         const size = (await stat(storiesF32)).size;
         const interruption = new AbortController();
         // The connection drops once half the file has been sent; the user then stops the pull (Ctrl-C).
-        server.cutAfter("test/stories", "stories-F32.gguf", Math.floor(size / 2), () => interruption.abort());
+        server.cutAfter("test/stories", "stories-F32.gguf", Math.floor(size / 2), {onCut: () => interruption.abort()});
         const cut = await pullError("hf:test/stories/stories-F32.gguf", {signal: interruption.signal});
         expect(cut.message).toMatch(/^The download of hf:test\/stories\/stories-F32\.gguf was interrupted; .* running the same command again resumes it\.$/);
         expect(cut.exitCode).toBe(130);
@@ -160,6 +162,25 @@ describe("llmproof pull (library)", () => {
         expect(await readdir(folder)).toEqual(["stories-F32.gguf", "stories-F32.gguf.sha256"]);
     });
 
+    it("pulls a hub URL like its hf: URI, and a plain URL with its SHA-256 reported but nothing to check it against", async () => {
+        const original = await readFile(tinyQ8);
+        const fromHubUrl = await pullModel(`${server.url}/test/tiny/blob/main/tiny-Q8_0.gguf`, {dir: join(workDir, "by-url")});
+        expect(fromHubUrl.model).toBe("hf:test/tiny/tiny-Q8_0.gguf");
+        expect(fromHubUrl.path).toBe(join(workDir, "by-url", "tiny-Q8_0.gguf"));
+        expect(fromHubUrl.files[0]).toMatchObject({checksumSource: "hub", check: "verified"});
+
+        // With HF_ENDPOINT elsewhere, the same server is just a web server.
+        const plain = await pullModel(`${server.url}/test/tiny/resolve/main/tiny-Q8_0.gguf?signature=secret`, {
+            env: {...process.env, HF_ENDPOINT: "http://hub.invalid"}
+        });
+        const host = new URL(server.url).host;
+        expect(plain.model).toBe(`${server.url}/test/tiny/resolve/main/tiny-Q8_0.gguf`);
+        expect(plain.path).toBe(join(modelsDir, "url", host.replace(":", "_"), "tiny-Q8_0.gguf"));
+        expect(plain.files[0]).toMatchObject({sha256: sha256(original), expectedSha256: null, checksumSource: null, check: "no-checksum"});
+        expect(JSON.stringify(plain)).not.toContain("secret");
+        expect((await readFile(plain.path)).equals(original)).toBe(true);
+    });
+
     it("keeps a file whose SHA-256 does not match aside, says so, and fails", async () => {
         const error = await pullError("hf:test/bad/tiny-Q8_0.gguf");
         const actual = sha256(await readFile(tinyQ8));
@@ -176,7 +197,7 @@ describe("llmproof pull (library)", () => {
             .toBe("test/tiny has no file absent.gguf (its GGUF files: tiny-Q8_0.gguf, tiny-F16.gguf).");
         const host = new URL(server.url).host;
         expect((await pullError("hf:test/nothere/model.gguf")).message)
-            .toBe(`the file listing of test/nothere was not found on ${host} (404): check the repo, revision and file name.`);
+            .toBe(`The file listing of test/nothere was not found on ${host} (404): check the repo, revision and file name.`);
         expect((await pullError(`${server.url}/files/absent.gguf`)).message)
             .toBe(`${server.url}/files/absent.gguf was not found on ${host} (404): check the repo, revision and file name.`);
     });

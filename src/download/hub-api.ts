@@ -99,7 +99,7 @@ export function hubStatusError(status: number, what: string, host: string, token
             ? `${host} denied access to ${what} (403): the repo is gated; accept its terms on the model page with the account whose token is in HF_TOKEN.`
             : `${host} denied access to ${what} (403): the repo is gated; accept its terms on the model page and set HF_TOKEN.`);
     if (status === 404)
-        return new UserError(`${what} was not found on ${host} (404): check the repo, revision and file name.`);
+        return new UserError(`${what.replace(/^the /, "The ")} was not found on ${host} (404): check the repo, revision and file name.`);
     if (status === 429)
         return new UserError(`${host} is rate-limiting requests (429) for ${what}; wait a little and try again${tokenSent ? "" : ", or set HF_TOKEN"}.`);
     return new UserError(`${host} answered HTTP ${status} for ${what}.`);

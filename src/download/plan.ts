@@ -16,7 +16,7 @@ import {authorizationHeaders, defaultHubEndpoint, hubStatusError, listRepoFiles,
 export type ChecksumSource = "hub" | "catalog";
 
 export interface PlannedFile {
-    /** Where the file is fetched from; never carries credentials. */
+    /** Where the file is fetched from; a plain URL keeps its query (signed URLs), so show it with displayUrl(). */
     url: string;
     /** How messages name the file (`hf:user/repo/file.gguf`, or the URL). */
     label: string;

@@ -6,7 +6,7 @@ import {formatBytes} from "../util/format.js";
  */
 export class ProgressLine {
     private readonly samples: {time: number, bytes: number}[] = [];
-    private lastDrawTime = 0;
+    private lastDrawTime = -Infinity;
     private drawn = false;
 
     constructor(
@@ -44,15 +44,23 @@ export class ProgressLine {
 
     private draw(doneBytes: number, totalBytes: number): void {
         const fraction = totalBytes > 0 ? Math.min(1, doneBytes / totalBytes) : 0;
-        const width = 24;
-        const filled = Math.round(fraction * width);
-        const bar = "#".repeat(filled) + "-".repeat(width - filled);
         const speed = this.speed();
         const eta = speed > 0 && totalBytes > doneBytes ? formatDuration((totalBytes - doneBytes) / speed) : "--:--";
-        const text = `${this.label} [${bar}] ${(fraction * 100).toFixed(1)}% ` +
-            `${formatBytes(doneBytes)} / ${formatBytes(totalBytes)}  ${formatBytes(speed)}/s  ETA ${eta}`;
-        const columns = this.stream.columns ?? 120;
-        this.stream.write(`\r\x1b[2K${text.length > columns - 1 ? text.slice(0, columns - 1) : text}`);
+        const figures = `${(fraction * 100).toFixed(1).padStart(5)}% ${formatBytes(doneBytes)} / ${formatBytes(totalBytes)}  ${formatBytes(speed)}/s  ETA ${eta}`;
+        // Fit one terminal line: the bar takes what is left, and goes (then the label shrinks) on narrow terminals.
+        const columns = Math.max(20, (this.stream.columns ?? 80) - 1);
+        let label = this.label;
+        const barWidth = Math.min(30, columns - label.length - figures.length - 4);
+        let text: string;
+        if (barWidth >= 8) {
+            const filled = Math.round(fraction * barWidth);
+            text = `${label} [${"#".repeat(filled)}${"-".repeat(barWidth - filled)}] ${figures}`;
+        } else {
+            const room = columns - figures.length - 1;
+            label = room >= 8 ? (label.length > room ? `${label.slice(0, room - 3)}...` : label) : "";
+            text = label === "" ? figures : `${label} ${figures}`;
+        }
+        this.stream.write(`\r\x1b[2K${text.slice(0, columns)}`);
         this.drawn = true;
     }
 }

@@ -204,7 +204,7 @@ async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<
                 ...sharedOptions, modelUri: first.url, dirPath: first.place.dir, fileName: first.place.fileName, onProgress
             });
             active = {cancel: () => downloader.cancel({deleteTempFile: false})};
-            await downloader.download({signal: context.signal});
+            await untilDoneOrInterrupted(downloader.download({signal: context.signal}), context.signal);
             throwIfInterrupted(plan, context.signal);
             const paths = downloader.filesInfo.map((file) => file.filePath);
             if (paths.length !== plan.files.length)
@@ -216,17 +216,39 @@ async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<
         }));
         const combined = await combineModelDownloaders(downloaders, {showCliProgress: false, parallelDownloads: 4, onProgress});
         active = combined;
-        await combined.download({signal: context.signal});
+        await untilDoneOrInterrupted(combined.download({signal: context.signal}), context.signal);
         throwIfInterrupted(plan, context.signal);
         return combined.entrypointFilePaths;
     } catch (error) {
-        // node-llama-cpp starts cancelling on abort without waiting; wait, so that the partial file
-        // and its progress record are complete before the next pull reads them.
+        // Close the partial file and its progress record before the next pull reads them.
         if (context.signal?.aborted)
             await active?.cancel().catch(() => undefined);
         throw downloadError(plan, error, tokenSent, context.signal);
     } finally {
         progressLine?.finish();
+    }
+}
+
+/**
+ * Wait for a download, or for the signal. On an interruption node-llama-cpp's downloader (ipull) keeps
+ * retrying a transfer that was failing until its retries run out (minutes), so do not wait for it.
+ */
+async function untilDoneOrInterrupted(download: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+    if (signal == null) {
+        await download;
+        return;
+    }
+    download.catch(() => undefined);
+    let onAbort: (() => void) | undefined;
+    const interrupted = new Promise<void>((resolveInterrupted) => {
+        onAbort = () => resolveInterrupted();
+        if (signal.aborted) resolveInterrupted();
+        else signal.addEventListener("abort", onAbort, {once: true});
+    });
+    try {
+        await Promise.race([download, interrupted]);
+    } finally {
+        signal.removeEventListener("abort", onAbort!);
     }
 }
 

@@ -40,10 +40,22 @@ export interface HfServer {
     bytesServed(repo: string, path: string, revision?: string): number;
     /** The URL path of a file's resolve route. */
     resolvePath(repo: string, path: string, revision?: string): string;
-    /** Cut the transfer of a file once `bytes` of it have been sent (counted across requests), then refuse it until restore(). */
-    cutAfter(repo: string, path: string, bytes: number, onCut?: () => void, revision?: string): void;
+    /**
+     * Cut the transfer of a file once `bytes` of it have been sent (counted across requests), then refuse
+     * it until restore(). `rangedOnly` counts only `Range` requests (not a downloader's first, header-only GET).
+     */
+    cutAfter(repo: string, path: string, bytes: number, options?: {onCut?: () => void, rangedOnly?: boolean, revision?: string}): void;
     restore(): void;
     close(): Promise<void>;
+}
+
+/** One entry of the hub's `/api/models/{repo}/tree/{revision}` answer. */
+interface ListingEntry {
+    type: "file" | "directory";
+    oid: string;
+    size: number;
+    path: string;
+    lfs?: {oid: string, size: number, pointerSize: number};
 }
 
 interface CutState {
@@ -51,6 +63,7 @@ interface CutState {
     sent: number;
     down: boolean;
     onCut?: () => void;
+    rangedOnly: boolean;
 }
 
 export async function startHfServer(repos: HfServerRepo[]): Promise<HfServer> {
@@ -74,7 +87,7 @@ export async function startHfServer(repos: HfServerRepo[]): Promise<HfServer> {
     for (const repo of repos) {
         const revision = repo.revision ?? "main";
         server.setRoute(`/api/models/${repo.repo}/tree/${revision}`, async (_request, response) => {
-            const listing = [{type: "file", oid: "0000000000000000000000000000000000000000", size: 519, path: ".gitattributes"}];
+            const listing: ListingEntry[] = [{type: "file", oid: "0".repeat(40), size: 519, path: ".gitattributes"}];
             for (const file of repo.files) {
                 const size = (await stat(file.source)).size;
                 const folders = file.path.split("/").slice(0, -1);
@@ -89,7 +102,7 @@ export async function startHfServer(repos: HfServerRepo[]): Promise<HfServer> {
                     size,
                     path: file.path,
                     lfs: {oid: file.listedSha256 ?? await sha256Of(file.source), size, pointerSize: 135}
-                } as (typeof listing)[number]);
+                });
             }
             const body = JSON.stringify(listing);
             response.writeHead(200, {"content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(body))});
@@ -138,7 +151,7 @@ export async function startHfServer(repos: HfServerRepo[]): Promise<HfServer> {
             response.end();
             return;
         }
-        await streamRange(response, file.source, start, end, cut);
+        await streamRange(response, file.source, start, end, cut?.rangedOnly && range == null ? undefined : cut);
     }
 
     /** Send bytes start..end with backpressure; a cut destroys the socket mid-body, like a dropped connection. */
@@ -188,8 +201,10 @@ export async function startHfServer(repos: HfServerRepo[]): Promise<HfServer> {
         requests: server.requests,
         bytesServed: (repo, path, revision) => server.bytesServed(resolvePath(repo, path, revision)),
         resolvePath,
-        cutAfter(repo, path, bytes, onCut, revision) {
-            cuts.set(resolvePath(repo, path, revision), {threshold: bytes, sent: 0, down: false, onCut});
+        cutAfter(repo, path, bytes, options = {}) {
+            cuts.set(resolvePath(repo, path, options.revision), {
+                threshold: bytes, sent: 0, down: false, onCut: options.onCut, rangedOnly: options.rangedOnly ?? false
+            });
         },
         restore() {
             cuts.clear();

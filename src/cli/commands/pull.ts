@@ -41,6 +41,12 @@ export function registerPullCommand(program: Command): void {
             try {
                 const result = await pullModel(model, {dir: options.dir, verify: options.verify, signal: interruption.signal});
                 printData(options.json ? JSON.stringify(result, null, 2) : renderPullResult(result));
+            } catch (error) {
+                // A cancelled transfer may go on retrying in the downloader for minutes; once main() has
+                // printed the message, leave (the partial file is already closed).
+                if (interruption.signal.aborted)
+                    setTimeout(() => process.exit(), 200).unref();
+                throw error;
             } finally {
                 process.off("SIGINT", onInterrupt);
                 process.off("SIGTERM", onInterrupt);
