@@ -303,29 +303,42 @@ export function randomBlocks(type: RandomBlockType, blockCount: number, random: 
                 break;
             }
             case "Q4_K": {
-                // x = d * sc * q - dmin * m, sc and m 6-bit (mean ~31.5), q in 0..15 (mean 7.5)
-                const d = jitter * sigma / 200;
+                // x = d * sc * q - dmin * m with q in 0..15 (mean 7.5, std ~4.6); the 6-bit sub-block
+                // scales sc and mins m are kept in 0..15 so that d stays a normal f16 value
+                limitKQuantScales(out, at + 4);
+                const d = jitter * sigma / 66;
                 out.writeUInt16LE(half(d), at);
                 out.writeUInt16LE(half(d * 7.5), at + 2);
                 break;
             }
             case "Q5_K": {
-                // as Q4_K with q in 0..31 (mean 15.5)
-                const d = jitter * sigma / 290;
+                // as Q4_K with q in 0..31 (mean 15.5, std ~9.2)
+                limitKQuantScales(out, at + 4);
+                const d = jitter * sigma / 135;
                 out.writeUInt16LE(half(d), at);
                 out.writeUInt16LE(half(d * 15.5), at + 2);
                 break;
             }
             case "Q6_K": {
-                // x = d * sc * (q - 32), sc int8 kept in -16..16 so d stays a normal f16 value
+                // x = d * sc * (q - 32), q in 0..63 (std ~18.5); sc int8 kept in -8..8 so d stays normal
                 for (let s = 0; s < 16; s++)
-                    out.writeInt8(random.int(33) - 16, at + 192 + s);
-                out.writeUInt16LE(half(jitter * sigma / 175), at + 208);
+                    out.writeInt8(random.int(17) - 8, at + 192 + s);
+                out.writeUInt16LE(half(jitter * sigma / 90), at + 208);
                 break;
             }
         }
     }
     return out;
+}
+
+/**
+ * The 12 packed scale bytes of a Q4_K/Q5_K block (get_scale_min_k4): bytes 0..7 hold the low 6 bits
+ * of sub-blocks 0..3 and the top 2 bits of 4..7, bytes 8..11 the low nibbles of 4..7. Clearing the
+ * top bits and the upper nibble of bytes 0..7 leaves every scale and min in 0..15.
+ */
+function limitKQuantScales(block: Buffer, scalesAt: number): void {
+    for (let i = 0; i < 8; i++)
+        block[scalesAt + i] = block[scalesAt + i]! & 0x0F;
 }
 
 export function randomBlockBytes(type: RandomBlockType): number {

@@ -1,5 +1,8 @@
+import {readFile} from "node:fs/promises";
+import {resolve as resolvePath} from "node:path";
 import {z} from "zod";
-import {writeGguf, meta} from "./writer.js";
+import {parse as parseYaml} from "yaml";
+import {writeGguf, planGguf, meta} from "./writer.js";
 import type {GgufMetadataEntry, GgufTensorSpec} from "./writer.js";
 import {byteTokenizerMetadata} from "./tokenizer.js";
 import {
@@ -10,13 +13,12 @@ import {
     SeededRandom, randomBlocks, randomBlockBytes, isRandomBlockType, encodeExact, TWIN_WEIGHT_STD, EXACT_TYPES
 } from "./quantize.js";
 import type {RandomBlockType, ExactType} from "./quantize.js";
+import {ModelShapeSchema} from "./shape.js";
 import type {ModelShape, ModelShapeInput} from "./shape.js";
+import {findShapePreset} from "./shape-presets.js";
 import {ggmlTypeByName, tensorBytes} from "./ggml-types.js";
 import {UserError, errorMessage} from "../util/errors.js";
-import {ModelShapeSchema} from "./shape.js";
-import {findShapePreset} from "./shape-presets.js";
-import {readFile} from "node:fs/promises";
-import {parse as parseYaml} from "yaml";
+import {formatBytes, formatCount, formatPercent} from "../util/format.js";
 
 /** What `llmproof synth` reports about the file it wrote. */
 export const TwinTypeMixSchema = z.object({
@@ -161,7 +163,7 @@ function shapeReport(shape: ResolvedShape): TwinReport["shape"] {
 /** File-system failures (no such folder, no permission, disk full) are the user's to fix. */
 async function writeGgufOrExplain(path: string, metadata: GgufMetadataEntry[], tensors: GgufTensorSpec[]) {
     try {
-        return await writeGguf(path, {metadata, tensors});
+        return await writeGguf(resolvePath(path), {metadata, tensors});
     } catch (error) {
         if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string")
             throw new UserError(`Cannot write ${path}: ${errorMessage(error)}.`, {cause: error});
@@ -214,13 +216,7 @@ function* repeatedF32(value: number, count: number): Generator<Uint8Array> {
     }
 }
 
-/**
- * Write a shape-twin: a GGUF with the tensor names, shapes and ggml types a real model of this
- * shape has after llama.cpp's quantizer, and random (valid, finite) weights. Norm weights are 1,
- * so activations keep a sane scale and generation never produces NaN.
- */
-export async function writeTwinGguf(options: WriteTwinOptions): Promise<TwinReport> {
-    const started = performance.now();
+function prepareTwin(options: Omit<WriteTwinOptions, "outputPath">) {
     const shape = resolveShape(options.shape);
     const recipe = findQuantRecipe(options.quant);
     const seed = options.seed ?? TWIN_DEFAULT_SEED;
@@ -262,24 +258,49 @@ export async function writeTwinGguf(options: WriteTwinOptions): Promise<TwinRepo
         ]
     });
 
-    const written = await writeGgufOrExplain(options.outputPath, metadata, specs);
-    return TwinReportSchema.parse({
-        path: written.path,
-        name,
-        architecture: shape.architecture,
-        quant: recipe.name,
-        fileType: recipe.fileType,
-        seed,
-        fileBytes: written.fileBytes,
-        headerBytes: written.headerBytes,
-        tensorDataBytes: written.tensorDataBytes,
-        parameterCount: parameterCount(tensors),
-        tensorCount: tensors.length,
-        typeMix: typeMixOf(tensors, plan.types),
-        fallbacks: plan.fallbacks,
-        shape: shapeReport(shape),
-        writeSeconds: (performance.now() - started) / 1000
-    });
+    const report = (path: string, sizes: {fileBytes: number, headerBytes: number, tensorDataBytes: number}, seconds: number): TwinReport =>
+        TwinReportSchema.parse({
+            path,
+            name,
+            architecture: shape.architecture,
+            quant: recipe.name,
+            fileType: recipe.fileType,
+            seed,
+            ...sizes,
+            parameterCount: parameterCount(tensors),
+            tensorCount: tensors.length,
+            typeMix: typeMixOf(tensors, plan.types),
+            fallbacks: plan.fallbacks,
+            shape: shapeReport(shape),
+            writeSeconds: seconds
+        });
+    return {metadata, specs, report};
+}
+
+/**
+ * Write a shape-twin: a GGUF with the tensor names, shapes and ggml types a real model of this
+ * shape has after llama.cpp's quantizer, and random (valid, finite) weights. Norm weights are 1,
+ * so activations keep a sane scale and generation never produces NaN.
+ */
+export async function writeTwinGguf(options: WriteTwinOptions): Promise<TwinReport> {
+    const started = performance.now();
+    const twin = prepareTwin(options);
+    const written = await writeGgufOrExplain(options.outputPath, twin.metadata, twin.specs);
+    return twin.report(written.path, written, (performance.now() - started) / 1000);
+}
+
+/**
+ * The report writeTwinGguf would return (sizes, type mix, fallbacks) without writing anything:
+ * the header is encoded in memory and the tensor data only counted.
+ */
+export function estimateTwinGguf(options: Omit<WriteTwinOptions, "outputPath">): TwinReport {
+    const twin = prepareTwin(options);
+    const plan = planGguf(twin.metadata, twin.specs);
+    return twin.report("", {
+        fileBytes: plan.header.length + plan.tensorDataBytes,
+        headerBytes: plan.header.length,
+        tensorDataBytes: plan.tensorDataBytes
+    }, 0);
 }
 
 /** The tensors (names and ggml-order dimensions) a model of this shape has, in file order. */
@@ -455,18 +476,45 @@ export async function resolveSynthShape(request: SynthShapeRequest): Promise<{sh
     const missing = REQUIRED_SHAPE_FIELDS.filter(([field]) => merged[field] === undefined).map(([, flag]) => flag);
     if (missing.length > 0)
         throw new UserError(`Give --preset, --shape or a full shape; missing ${missing.join(", ")}.`);
-    const shape = resolveShape(merged as ModelShapeInput);
-    const {headDim: _headDim, ropeTheta: _rope, rmsNormEps: _eps, queryDim: _q, keyValueDim: _kv, ...rest} = shape;
+    // resolveShape validates (UserError on a shape llama.cpp cannot load) and fills the defaults.
+    const resolved = resolveShape(merged as ModelShapeInput);
+    const shape = ModelShapeSchema.parse({...merged, ropeTheta: resolved.ropeTheta, rmsNormEps: resolved.rmsNormEps});
     const label = request.preset
         ? findShapePreset(request.preset).name + (Object.keys(overrides).length > 0 ? "-custom" : "")
         : `${shape.architecture}-h${shape.hiddenSize}-l${shape.layers}`;
     return {
-        shape: ModelShapeSchema.parse({
-            ...rest,
-            headDim: merged.headDim,
-            ropeTheta: shape.ropeTheta,
-            rmsNormEps: shape.rmsNormEps
-        }),
+        shape,
         label
     };
+}
+
+/** A human-readable summary of a synth report (the CLI prints it; `--json` prints the report itself). */
+export function renderTwinReport(report: TwinReport): string {
+    const lines: string[] = [];
+    const s = report.shape;
+    lines.push(`file        ${report.path === "" ? "(dry run: nothing written)" : report.path}`);
+    lines.push(`size        ${report.fileBytes.toLocaleString("en-US")} bytes (${(report.fileBytes / 1e6).toFixed(1)} MB, ${formatBytes(report.fileBytes)}); header ${report.headerBytes.toLocaleString("en-US")} bytes`);
+    lines.push(`parameters  ${report.parameterCount.toLocaleString("en-US")} (${formatCount(report.parameterCount)}) in ${report.tensorCount} tensors`);
+    lines.push(`quant       ${report.quant} (general.file_type ${report.fileType})${report.seed === null ? "" : `, random weights, seed ${report.seed}`}`);
+    lines.push(`shape       ${s.architecture}: hidden ${s.hiddenSize}, ${s.layers} layers, ${s.heads} heads / ${s.kvHeads} KV heads (head dim ${s.headDim}), ` +
+        `FFN ${s.ffnSize}, vocab ${s.vocabSize}, context ${s.contextLength}${s.tiedEmbeddings ? ", tied embeddings" : ""}${s.qkvBias ? ", QKV bias" : ""}`);
+    lines.push("type mix");
+    for (const entry of report.typeMix)
+        lines.push(`  ${entry.type.padEnd(6)} ${String(entry.tensors).padStart(4)} tensors  ${formatCount(entry.parameters).padStart(8)} params  ` +
+            `${formatPercent(entry.parameters / report.parameterCount).padStart(6)} of params  ${formatBytes(entry.bytes).padStart(10)}`);
+    if (report.fallbacks.length === 0) {
+        lines.push("fallbacks   none");
+    } else {
+        const groups = new Map<string, string[]>();
+        for (const fallback of report.fallbacks) {
+            const key = `${fallback.wanted} -> ${fallback.used}: ${fallback.reason}`;
+            groups.set(key, [...(groups.get(key) ?? []), fallback.tensor]);
+        }
+        lines.push(`fallbacks   ${report.fallbacks.length} tensors (as llama.cpp's quantizer does)`);
+        for (const [key, tensors] of groups)
+            lines.push(`  ${String(tensors.length).padStart(4)} x ${key}${tensors.length <= 3 ? ` (${tensors.join(", ")})` : ""}`);
+    }
+    if (report.path !== "")
+        lines.push(`written in  ${report.writeSeconds.toFixed(2)} s`);
+    return lines.join("\n");
 }

@@ -1,4 +1,4 @@
-import {mkdirSync, rmSync, existsSync} from "node:fs";
+import {mkdirSync, rmSync, existsSync, readdirSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {createHash} from "node:crypto";
@@ -10,15 +10,43 @@ import type {ExactType} from "../../src/gguf/quantize.js";
 
 /**
  * Test models made on the spot with the synth writer (no downloads, no ../shared). Files live in
- * one temporary folder per test process and are removed when it exits; the same request within a
- * process returns the same file.
+ * one temporary folder per test process, removed when it exits (or, since test workers are not
+ * always let exit normally, by the next test process that finds its owner gone); the same request
+ * within a process returns the same file.
  */
 
+const DIR_PREFIX = "llmproof-test-models-";
 let modelsDir: string | undefined;
+
+function isProcessAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
+/** Remove the folders of earlier test processes that are gone. */
+function removeOrphanedModelDirs(): void {
+    let entries: string[];
+    try {
+        entries = readdirSync(tmpdir());
+    } catch {
+        return;
+    }
+    for (const entry of entries) {
+        if (!entry.startsWith(DIR_PREFIX)) continue;
+        const pid = Number(entry.slice(DIR_PREFIX.length));
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isProcessAlive(pid))
+            rmSync(join(tmpdir(), entry), {recursive: true, force: true});
+    }
+}
 
 export function testModelsDir(): string {
     if (!modelsDir) {
-        modelsDir = join(tmpdir(), `llmproof-test-models-${process.pid}`);
+        removeOrphanedModelDirs();
+        modelsDir = join(tmpdir(), `${DIR_PREFIX}${process.pid}`);
         mkdirSync(modelsDir, {recursive: true});
         const dir = modelsDir;
         process.once("exit", () => rmSync(dir, {recursive: true, force: true}));
