@@ -1,4 +1,5 @@
 import {fork} from "node:child_process";
+import {resolve as resolvePath} from "node:path";
 import {fileURLToPath} from "node:url";
 import {errorMessage} from "../util/errors.js";
 import {
@@ -16,7 +17,7 @@ import {
  * decodes land on different, mostly-idle workers, and the Linux scheduler often puts the new helper
  * thread on the same core as the decoding worker; the two spin-waiting threads then share one core
  * until the load balancer separates them. With one libuv worker the same busy thread decodes every
- * time and llama.cpp's CPU threads spread over the cores as in llama-bench (see docs/bench.md).
+ * time and llama.cpp's CPU threads spread over the cores as in llama-bench.
  */
 export const WORKER_UV_THREADPOOL_SIZE = "1";
 
@@ -40,8 +41,12 @@ export function workerEnvironment(base: NodeJS.ProcessEnv, extra: NodeJS.Process
     };
 }
 
+/** The compiled worker next to this module; from the TypeScript source (tests), the one in dist/. */
 export function defaultWorkerPath(): string {
-    return fileURLToPath(new URL("./worker.js", import.meta.url));
+    const here = import.meta.url;
+    return fileURLToPath(here.endsWith(".ts")
+        ? new URL("../../dist/bench/worker.js", here)
+        : new URL("./worker.js", here));
 }
 
 /** How much of the child's stderr to keep for a failure reason. */
@@ -116,7 +121,8 @@ export function runMeasurementInChild(request: MeasurementRequest, options: Chil
             finish(classifyExit({outcome, invalidMessage, timedOut, timeoutMs: options.timeoutMs, code, signal, stderrTail}));
         });
 
-        const message: ParentToWorkerMessage = {type: "measure", request};
+        // The child shares this working directory, but an absolute path keeps the request self-contained.
+        const message: ParentToWorkerMessage = {type: "measure", request: {...request, modelPath: resolvePath(request.modelPath)}};
         child.send(message, (error) => {
             if (error) keepStderr(Buffer.from(`\n(could not send the request: ${errorMessage(error)})`));
         });

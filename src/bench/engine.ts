@@ -1,9 +1,6 @@
-import {readFile} from "node:fs/promises";
-import {dirname, join} from "node:path";
-import {fileURLToPath} from "node:url";
 import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {backendOf, loadLlama} from "../system/llama.js";
-import {errorMessage} from "../util/errors.js";
+import {nodeLlamaCppVersion} from "./node-llama-cpp-package.js";
 import type {BenchConfig, EngineInfo, MeasurementRequest, MeasurementSuccess, RepetitionPolicy} from "./protocol.js";
 import {shouldStopAdaptive} from "./stats.js";
 
@@ -364,7 +361,7 @@ export async function engineInfo(llama: Llama, config: BenchConfig, threadsInUse
     const cpuVariant = cpuVariantOf(llama);
     if (cpuVariant !== null) notes.push(`ggml CPU variant: ${cpuVariant}`);
     return {
-        nodeLlamaCppVersion: await nodeLlamaCppVersion(),
+        nodeLlamaCppVersion: await nodeLlamaCppVersion().catch(() => "unknown"),
         llamaCppRelease: llama.llamaCppRelease.release,
         backend: backendOf(llama),
         buildType: llama.buildType,
@@ -380,20 +377,4 @@ function cpuVariantOf(llama: Llama): string | null {
     } catch {
         return null;
     }
-}
-
-let cachedVersion: string | undefined;
-
-/** The installed node-llama-cpp version, from its package.json (the package exports no version). */
-export async function nodeLlamaCppVersion(): Promise<string> {
-    if (cachedVersion !== undefined) return cachedVersion;
-    try {
-        const entry = fileURLToPath(import.meta.resolve("node-llama-cpp"));
-        // dist/index.js → package root
-        const packageJson = JSON.parse(await readFile(join(dirname(entry), "..", "package.json"), "utf8")) as {version?: unknown};
-        cachedVersion = typeof packageJson.version === "string" ? packageJson.version : "unknown";
-    } catch (error) {
-        cachedVersion = `unknown (${errorMessage(error)})`;
-    }
-    return cachedVersion;
 }

@@ -97,3 +97,11 @@ export const WorkerToParentMessageSchema = z.discriminatedUnion("type", [
     z.object({type: z.literal("outcome"), outcome: MeasurementOutcomeSchema})
 ]);
 export type WorkerToParentMessage = z.infer<typeof WorkerToParentMessageSchema>;
+
+/**
+ * Test-only fault injection in the worker, so tests can prove that the runner survives a dying
+ * child without a model that crashes llama.cpp: "signal" (dies from SIGTERM), "kill" (SIGKILL, as the OOM
+ * killer does), "exit" (exit code 3 without an answer), "hang" (never answers), "garbage" (an
+ * invalid message).
+ */
+export const WORKER_TEST_FAULT_ENV = "LLMPROOF_TEST_WORKER_FAULT";

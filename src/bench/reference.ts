@@ -1,11 +1,11 @@
 import {execFile, spawn} from "node:child_process";
-import {access, constants, mkdir, readFile, stat} from "node:fs/promises";
+import {access, constants, mkdir, stat} from "node:fs/promises";
 import {availableParallelism, homedir, tmpdir} from "node:os";
 import {dirname, join, resolve} from "node:path";
-import {fileURLToPath} from "node:url";
 import {z} from "zod";
 import {UserError, errorMessage} from "../util/errors.js";
 import {logInfo} from "../util/log.js";
+import {bundledLlamaCppTag, nodeLlamaCppRoot} from "./node-llama-cpp-package.js";
 import type {BenchConfig, MeasurementRequest} from "./protocol.js";
 
 /**
@@ -72,17 +72,6 @@ export function llamaBenchTestName(test: Pick<LlamaBenchTest, "n_prompt" | "n_ge
 
 // ---------------------------------------------------------------------------------------------
 // Finding (or building) llama-bench.
-
-/** The llama.cpp release node-llama-cpp bundles, e.g. "v0.5.0". */
-export async function bundledLlamaCppTag(): Promise<string> {
-    const info = z.object({tag: z.string()}).parse(JSON.parse(await readFile(join(nodeLlamaCppRoot(), "llama", "llama.cpp.info.json"), "utf8")));
-    return info.tag;
-}
-
-function nodeLlamaCppRoot(): string {
-    // dist/index.js → package root
-    return resolve(dirname(fileURLToPath(import.meta.resolve("node-llama-cpp"))), "..");
-}
 
 /** Where llmproof (and ../shared/tools/build-llama-bench.sh) build llama.cpp's tools: LLAMA_TOOLS_DIR or ~/.cache/llama-tools. */
 export async function llamaToolsBuildDirectory(): Promise<string> {

@@ -7,20 +7,17 @@
  *   {type: "progress"} lines and one {type: "outcome"}.
  * - By hand: `node dist/bench/worker.js '<request JSON>'` prints the outcome JSON on stdout.
  */
+import {realpathSync} from "node:fs";
+import {pathToFileURL} from "node:url";
 import {errorMessage} from "../util/errors.js";
 import {
+    WORKER_TEST_FAULT_ENV,
     MeasurementRequestSchema,
     ParentToWorkerMessageSchema,
     type MeasurementOutcome,
     type WorkerToParentMessage
 } from "./protocol.js";
 
-/**
- * Test-only fault injection, so tests can prove that the runner survives a dying child without
- * needing a model that crashes llama.cpp: "abort" (SIGABRT), "kill" (SIGKILL, as the OOM killer
- * does), "exit" (exit code 3 without an answer), "hang" (never answers), "garbage" (an invalid message).
- */
-export const TEST_FAULT_ENV = "LLMPROOF_TEST_WORKER_FAULT";
 
 async function measure(rawRequest: unknown, onProgress: (message: string) => void): Promise<MeasurementOutcome> {
     const parsed = MeasurementRequestSchema.safeParse(rawRequest);
@@ -41,8 +38,10 @@ function failure(reason: string): MeasurementOutcome {
 
 async function injectFault(fault: string, send: (message: unknown) => void): Promise<void> {
     switch (fault) {
-        case "abort":
-            process.abort();
+        case "signal":
+            // SIGTERM rather than abort(): dies from a signal like a native crash, without leaving a core file.
+            process.kill(process.pid, "SIGTERM");
+            await new Promise(() => setInterval(() => {}, 60_000));
             break;
         case "kill":
             process.kill(process.pid, "SIGKILL");
@@ -69,12 +68,12 @@ function sendToParent(message: unknown): Promise<void> {
 async function runOverIpc(): Promise<void> {
     const raw = await new Promise<unknown>((resolve) => process.once("message", resolve));
     const message = ParentToWorkerMessageSchema.safeParse(raw);
-    const fault = process.env[TEST_FAULT_ENV];
+    const fault = process.env[WORKER_TEST_FAULT_ENV];
     if (fault) await injectFault(fault, (value) => void sendToParent(value));
 
     const outcome = message.success
         ? await measure(message.data.request, (line) => void sendToParent({type: "progress", message: line} satisfies WorkerToParentMessage))
-        : failure(`invalid message from the parent: ${message.error.issues[0]?.message ?? "unknown shape"}`);
+        : failure(`invalid message from the parent: ${message.error.issues.slice(0, 3).map((issue) => `${issue.path.join(".") || "message"}: ${issue.message}`).join("; ")}`);
     await sendToParent({type: "outcome", outcome} satisfies WorkerToParentMessage);
     process.disconnect();
 }
@@ -97,4 +96,16 @@ async function runFromArgv(): Promise<void> {
     if (!outcome.ok) process.exitCode = 1;
 }
 
-await (process.send ? runOverIpc() : runFromArgv());
+function isEntryScript(): boolean {
+    const script = process.argv[1];
+    if (script === undefined) return false;
+    try {
+        return import.meta.url === pathToFileURL(realpathSync(script)).href;
+    } catch {
+        return false;
+    }
+}
+
+// Only as the entry script: importing this module (tests, tools) must not start a measurement.
+if (isEntryScript())
+    await (process.send ? runOverIpc() : runFromArgv());

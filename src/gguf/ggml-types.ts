@@ -41,7 +41,10 @@ const TYPES: GgmlTypeInfo[] = [
     {id: 30, name: "BF16", blockSize: 1, typeSize: 2},
     {id: 34, name: "TQ1_0", blockSize: 256, typeSize: 54},
     {id: 35, name: "TQ2_0", blockSize: 256, typeSize: 66},
-    {id: 39, name: "MXFP4", blockSize: 32, typeSize: 17}
+    {id: 39, name: "MXFP4", blockSize: 32, typeSize: 17},
+    {id: 40, name: "NVFP4", blockSize: 64, typeSize: 36},
+    {id: 41, name: "Q1_0", blockSize: 128, typeSize: 18},
+    {id: 42, name: "Q2_0", blockSize: 64, typeSize: 18}
 ];
 
 const BY_ID = new Map(TYPES.map((type) => [type.id, type]));
