@@ -3,8 +3,13 @@
 // llama.cpp release) on a Qwen2.5-0.5B-shaped Q4_0 twin at 1 and 2 threads, interleaved, and print
 // the ratio table (llmproof / llama-bench, pass within ±3%). Needs the compiled dist/ (npm run build).
 //
+// On Linux it also runs llama-bench on the very llama.cpp libraries llmproof's engine loaded, which
+// tells a measuring difference from a binary-build difference (node-llama-cpp's prebuilt CPU binaries
+// vs. a native llama-bench build).
+//
 // options: --model PATH (default: a twin written once under the temp dir)  --threads 1,2  -p 512  -n 128
-//          -r 5 (repetitions per call)  --rounds 2 (interleaved rounds)  --json
+//          -r 5 (repetitions per call)  --rounds 2 (interleaved rounds)  --reference-only (skip the
+//          same-libraries column)  --json
 // env:     LLAMA_BENCH=/path/to/llama-bench (else built from node-llama-cpp's bundled llama.cpp source)
 import {parseArgs} from "node:util";
 import Table from "cli-table3";
@@ -17,6 +22,7 @@ const {values} = parseArgs({
         "n-gen": {type: "string", short: "n", default: "128"},
         repetitions: {type: "string", short: "r", default: "5"},
         rounds: {type: "string", default: "2"},
+        "reference-only": {type: "boolean", default: false},
         json: {type: "boolean", default: false}
     }
 });
@@ -42,7 +48,8 @@ try {
         nPrompt: positiveInteger(values["n-prompt"], "-p"),
         nGen: positiveInteger(values["n-gen"], "-n"),
         repetitions: positiveInteger(values.repetitions, "-r"),
-        rounds: positiveInteger(values.rounds, "--rounds")
+        rounds: positiveInteger(values.rounds, "--rounds"),
+        sameLibraries: process.platform === "linux" && !values["reference-only"]
     });
 
     if (values.json) {
@@ -50,13 +57,21 @@ try {
     } else {
         const mean = (list) => list.length === 0 ? null : list.reduce((sum, value) => sum + value, 0) / list.length;
         const format = (value) => value === null ? "—" : value.toFixed(2);
-        const table = new Table({head: ["test", "threads", "llama-bench t/s", "llmproof t/s", "ratio", `within ±${AGREEMENT_TOLERANCE * 100}%`]});
-        for (const row of report.rows)
-            table.push([row.test, row.threads, `${format(mean(row.llamaBench))} (n=${row.llamaBench.length})`, `${format(mean(row.llmproof))} (n=${row.llmproof.length})`,
-                row.ratio === null ? "—" : row.ratio.toFixed(3), row.pass ? "pass" : "FAIL"]);
+        const sameLibraries = report.rows.some((row) => row.llamaBenchOnEngineLibraries.length > 0);
+        const head = ["test", "threads", "llama-bench t/s", "llmproof t/s", "ratio", `within ±${AGREEMENT_TOLERANCE * 100}%`];
+        if (sameLibraries) head.push("llama-bench on llmproof's libraries t/s", "ratio to it");
+        const table = new Table({head});
+        for (const row of report.rows) {
+            const cells = [row.test, row.threads, `${format(mean(row.llamaBench))} (n=${row.llamaBench.length})`, `${format(mean(row.llmproof))} (n=${row.llmproof.length})`,
+                row.ratio === null ? "—" : row.ratio.toFixed(3), row.pass ? "pass" : "FAIL"];
+            if (sameLibraries)
+                cells.push(`${format(mean(row.llamaBenchOnEngineLibraries))} (n=${row.llamaBenchOnEngineLibraries.length})`, row.ratioSameLibraries === null ? "—" : row.ratioSameLibraries.toFixed(3));
+            table.push(cells);
+        }
         process.stdout.write(`model: ${report.modelPath}\nllama-bench: ${report.llamaBench} (build ${report.llamaBenchBuild ?? "?"})\n`);
         if (report.engine)
-            process.stdout.write(`llmproof engine: node-llama-cpp ${report.engine.nodeLlamaCppVersion}, llama.cpp ${report.engine.llamaCppRelease}, ${report.engine.backend} ${report.engine.buildType}; ${report.engine.notes[0]}\n`);
+            process.stdout.write(`llmproof engine: node-llama-cpp ${report.engine.nodeLlamaCppVersion}, llama.cpp ${report.engine.llamaCppRelease}, ${report.engine.backend} ${report.engine.buildType}` +
+                `${report.engineLibraries ? ` (${report.engineLibraries})` : ""}; ${report.engine.notes[0]}\n`);
         process.stdout.write(table.toString() + "\n");
     }
     for (const failure of report.failures)

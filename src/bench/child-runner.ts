@@ -11,13 +11,14 @@ import {
 } from "./protocol.js";
 
 /**
- * libuv threadpool size for the measuring child. node-llama-cpp runs every llama_decode on a libuv
- * worker thread, and without an attached ggml threadpool llama.cpp starts fresh helper threads for
- * every graph, which then spin-wait on each other. With libuv's default 4 workers, consecutive
- * decodes land on different, mostly-idle workers, and the Linux scheduler often puts the new helper
- * thread on the same core as the decoding worker; the two spin-waiting threads then share one core
- * until the load balancer separates them. With one libuv worker the same busy thread decodes every
- * time and llama.cpp's CPU threads spread over the cores as in llama-bench.
+ * libuv threadpool size for the measuring child. node-llama-cpp runs each llama_decode on a libuv
+ * worker, and (no ggml threadpool being attached) llama.cpp starts fresh helper threads for every
+ * graph, which spin-wait on the decoding worker at every barrier. With libuv's default 4 workers the
+ * decodes rotate over all of them; each arrives with little recent CPU history, and Linux then often
+ * starts the new helper on the worker's own core (measured with `perf sched`: half of the helpers at
+ * 2 threads, against none with 1 worker), so two spinning threads share one core: ~35-40 instead of
+ * ~55 tok/s tg on a Qwen2.5-0.5B-shaped Q4_0 twin, ~140% instead of ~197% CPU. One libuv worker
+ * keeps the same busy thread decoding, and the helpers land on the free core as in llama-bench.
  */
 export const WORKER_UV_THREADPOOL_SIZE = "1";
 

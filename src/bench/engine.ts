@@ -1,3 +1,4 @@
+import {readFile} from "node:fs/promises";
 import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {backendOf, loadLlama} from "../system/llama.js";
 import {nodeLlamaCppVersion} from "./node-llama-cpp-package.js";
@@ -358,8 +359,11 @@ export async function engineInfo(llama: Llama, config: BenchConfig, threadsInUse
         DECODE_PATH_NOTE,
         "ggml CPU threadpool: none attached (llama.cpp makes one per graph), unlike llama-bench's persistent one"
     ];
-    const cpuVariant = cpuVariantOf(llama);
-    if (cpuVariant !== null) notes.push(`ggml CPU variant: ${cpuVariant}`);
+    const libraries = await loadedEngineLibraries();
+    if (libraries.directory !== null) notes.push(`${ENGINE_LIBRARIES_NOTE_PREFIX}${libraries.directory}`);
+    if (libraries.cpuBackend !== null) notes.push(`ggml CPU backend: ${libraries.cpuBackend}`);
+    const systemInfo = systemInfoOf(llama);
+    if (systemInfo !== null) notes.push(`llama.cpp system info: ${systemInfo}`);
     return {
         nodeLlamaCppVersion: await nodeLlamaCppVersion().catch(() => "unknown"),
         llamaCppRelease: llama.llamaCppRelease.release,
@@ -369,11 +373,35 @@ export async function engineInfo(llama: Llama, config: BenchConfig, threadsInUse
     };
 }
 
-/** The CPU feature set the prebuilt ggml CPU backend chose (from llama.cpp's system info line), when it says. */
-function cpuVariantOf(llama: Llama): string | null {
+/** Engine note that names the folder of the llama.cpp libraries the engine ran on. */
+export const ENGINE_LIBRARIES_NOTE_PREFIX = "engine libraries: ";
+
+/**
+ * The llama.cpp libraries this process loaded, from /proc/self/maps (Linux; nulls elsewhere): their
+ * folder (prebuilt package or local build) and the ggml CPU backend (prebuilt binaries ship one per
+ * CPU family and keep the best match loaded, e.g. libggml-cpu-haswell.so).
+ */
+async function loadedEngineLibraries(): Promise<{directory: string | null, cpuBackend: string | null}> {
     try {
-        const info = llama.systemInfo.trim();
-        return info.length > 0 ? info.replace(/\s+/g, " ").slice(0, 300) : null;
+        const paths = [...new Set((await readFile("/proc/self/maps", "utf8")).split("\n")
+            .map((line) => line.slice(line.indexOf("/")))
+            .filter((path) => path.startsWith("/") && /\.so(\.|$)/.test(path)))];
+        const llamaLibrary = paths.find((path) => /\/libllama(\.v[^/]*)?\.so[^/]*$/.test(path));
+        const cpuBackends = paths.filter((path) => /\/libggml-cpu[^/]*\.so[^/]*$/.test(path)).map((path) => path.slice(path.lastIndexOf("/") + 1));
+        return {
+            directory: llamaLibrary ? llamaLibrary.slice(0, llamaLibrary.lastIndexOf("/")) : null,
+            cpuBackend: cpuBackends.length > 0 ? cpuBackends.sort().join(", ") : null
+        };
+    } catch {
+        return {directory: null, cpuBackend: null};
+    }
+}
+
+/** llama.cpp's one-line system info (the CPU features its CPU backend was built with). */
+function systemInfoOf(llama: Llama): string | null {
+    try {
+        const info = llama.systemInfo.replace(/\s+/g, " ").trim();
+        return info.length > 0 ? info.slice(0, 300) : null;
     } catch {
         return null;
     }

@@ -1,12 +1,12 @@
 import {execFile, spawn} from "node:child_process";
-import {access, constants, mkdir, stat} from "node:fs/promises";
+import {access, chmod, constants, copyFile, mkdir, mkdtemp, readdir, rm, stat, symlink} from "node:fs/promises";
 import {availableParallelism, homedir, tmpdir} from "node:os";
 import {dirname, join, resolve} from "node:path";
 import {z} from "zod";
 import {UserError, errorMessage} from "../util/errors.js";
 import {logInfo} from "../util/log.js";
 import {bundledLlamaCppTag, nodeLlamaCppRoot} from "./node-llama-cpp-package.js";
-import type {BenchConfig, MeasurementRequest} from "./protocol.js";
+import type {BenchConfig, EngineInfo, MeasurementRequest} from "./protocol.js";
 
 /**
  * llama.cpp's own llama-bench, built from the llama.cpp source node-llama-cpp bundles (same
@@ -163,6 +163,8 @@ export interface LlamaBenchParameters {
     /** llama-bench always warms up once; false passes --no-warmup. */
     warmup?: boolean;
     timeoutMs?: number;
+    /** Extra environment (e.g. LD_LIBRARY_PATH for llamaBenchOnLibraries). */
+    env?: NodeJS.ProcessEnv;
 }
 
 export function llamaBenchArguments(parameters: LlamaBenchParameters): string[] {
@@ -187,7 +189,8 @@ export function llamaBenchArguments(parameters: LlamaBenchParameters): string[] 
 export function runLlamaBench(binary: string, parameters: LlamaBenchParameters): Promise<LlamaBenchTest[]> {
     const args = llamaBenchArguments(parameters);
     return new Promise((resolvePromise, reject) => {
-        execFile(binary, args, {maxBuffer: 64 * 1024 * 1024, timeout: parameters.timeoutMs ?? 0, killSignal: "SIGKILL"}, (error, stdout, stderr) => {
+        const options = {maxBuffer: 64 * 1024 * 1024, timeout: parameters.timeoutMs ?? 0, killSignal: "SIGKILL" as const, env: {...process.env, ...parameters.env}};
+        execFile(binary, args, options, (error, stdout, stderr) => {
             if (error) {
                 const tail = stderr.trim().split("\n").slice(-3).join(" | ");
                 reject(new Error(`llama-bench failed (${errorMessage(error).split(" ").slice(0, 2).join(" ")}…)${tail ? `: ${tail}` : ""}`));
@@ -233,8 +236,8 @@ export function llamaBenchParametersFor(request: MeasurementRequest): LlamaBench
 }
 
 /** Run llama-bench for the same model and configuration as `request` and return its samples. */
-export async function runReferenceForRequest(binary: string, request: MeasurementRequest, timeoutMs?: number): Promise<ReferenceSamples> {
-    const tests = await runLlamaBench(binary, {...llamaBenchParametersFor(request), timeoutMs});
+export async function runReferenceForRequest(binary: string, request: MeasurementRequest, timeoutMs?: number, env?: NodeJS.ProcessEnv): Promise<ReferenceSamples> {
+    const tests = await runLlamaBench(binary, {...llamaBenchParametersFor(request), timeoutMs, env});
     const pp = tests.find((test) => test.n_prompt > 0 && test.n_gen === 0);
     const tg = tests.find((test) => test.n_gen > 0 && test.n_prompt === 0);
     const first = tests[0];
@@ -257,6 +260,47 @@ export async function createReferenceRunner(options: {timeoutMs?: number} = {}):
     return (request) => runReferenceForRequest(binary, request, options.timeoutMs);
 }
 
+/**
+ * Linux only: run this llama-bench on another build of the same llama.cpp release, e.g. the libraries
+ * node-llama-cpp loaded (its prebuilt binaries or a local build), so that a gap between llmproof and
+ * llama-bench can be split into "how it is measured" and "which binary computes". Makes a folder of
+ * links named as llama-bench expects them (libllama.so.0, libggml.so.0, libggml-base.so.0) and a copy
+ * of the executable (ggml looks for its CPU backend variants next to it); run it with the returned env.
+ */
+export async function llamaBenchOnLibraries(llamaBench: string, libraryDirectory: string): Promise<{binary: string, env: NodeJS.ProcessEnv, dispose: () => Promise<void>}> {
+    if (process.platform !== "linux")
+        throw new Error("running llama-bench on other llama.cpp libraries is only supported on Linux");
+    const folder = await mkdtemp(join(tmpdir(), "llmproof-llama-bench-libs-"));
+    const dispose = () => rm(folder, {recursive: true, force: true});
+    try {
+        const libraries = (await readdir(libraryDirectory)).filter((name) => /\.so(\.|$)/.test(name));
+        for (const name of libraries)
+            await symlink(join(libraryDirectory, name), join(folder, name));
+        const pick = (pattern: RegExp) => libraries.find((name) => pattern.test(name));
+        const aliases: Array<[string, string | undefined]> = [
+            ["libllama.so.0", pick(/^libllama(\.v[^/]*)?\.so$/)],
+            ["libggml.so.0", pick(/^libggml(\.v[^/]*)?\.so$/)],
+            ["libggml-base.so.0", pick(/^libggml-base(\.v[^/]*)?\.so$/)]
+        ];
+        for (const [alias, target] of aliases) {
+            if (target === undefined) throw new Error(`no ${alias.replace(".so.0", "")} library in ${libraryDirectory}`);
+            if (!libraries.includes(alias)) await symlink(join(libraryDirectory, target), join(folder, alias));
+        }
+        // llama-bench's own parts (its driver library and llama.cpp's common library) come from its build.
+        const benchDirectory = dirname(llamaBench);
+        for (const name of await readdir(benchDirectory))
+            if (/^libllama-bench-impl\.so$|^libllama-common\.so\.0$/.test(name) && !libraries.includes(name))
+                await symlink(join(benchDirectory, name), join(folder, name));
+        const binary = join(folder, "llama-bench");
+        await copyFile(llamaBench, binary);
+        await chmod(binary, 0o755);
+        return {binary, env: {LD_LIBRARY_PATH: folder}, dispose};
+    } catch (error) {
+        await dispose();
+        throw error;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The side-by-side comparison behind `npm run bench:reference`.
 
@@ -270,10 +314,15 @@ export interface ComparisonOptions {
     nGen: number;
     /** Repetitions per llama-bench call and per llmproof child. */
     repetitions: number;
-    /** Alternating rounds of llama-bench and llmproof; each round flips which goes first. */
+    /** Interleaved rounds; within each, the order of the tools rotates. */
     rounds: number;
     llamaBench: string;
     flashAttention?: boolean;
+    /**
+     * Also run llama-bench on the llama.cpp libraries llmproof's engine loaded (Linux), which separates
+     * the measuring method from the binary build (prebuilt node-llama-cpp vs. a native llama-bench build).
+     */
+    sameLibraries?: boolean;
     /** Environment for llmproof's measuring child (on top of the fix the runner applies). */
     childEnv?: NodeJS.ProcessEnv;
     timeoutMs?: number;
@@ -284,8 +333,13 @@ export interface ComparisonRow {
     threads: number;
     llamaBench: number[];
     llmproof: number[];
+    /** llama-bench's method on the engine's own libraries (only with `sameLibraries`). */
+    llamaBenchOnEngineLibraries: number[];
     /** mean(llmproof) / mean(llama-bench) */
     ratio: number | null;
+    /** mean(llmproof) / mean(llama-bench on the engine's libraries) */
+    ratioSameLibraries: number | null;
+    /** `ratio` within ±AGREEMENT_TOLERANCE. */
     pass: boolean;
 }
 
@@ -293,80 +347,105 @@ export interface ComparisonReport {
     modelPath: string;
     llamaBench: string;
     llamaBenchBuild: string | null;
-    engine: import("./protocol.js").EngineInfo | null;
+    engine: EngineInfo | null;
+    /** The folder of llama.cpp libraries the engine ran on, when known. */
+    engineLibraries: string | null;
     rows: ComparisonRow[];
     failures: string[];
 }
 
 /**
- * Measure the same model with llama-bench and with llmproof's measuring child, interleaved
- * (per round and thread count: one llama-bench call and one llmproof child, order alternating),
- * and compare the mean tokens/sec per test and thread count.
+ * Measure the same model with llama-bench and with llmproof's measuring child, interleaved (per round
+ * and thread count, one run of each tool, the order rotating between rounds), and compare the mean
+ * tokens/sec per test and thread count.
  */
 export async function compareWithLlamaBench(options: ComparisonOptions, onProgress: (message: string) => void = logInfo): Promise<ComparisonReport> {
     const {runMeasurementInChild} = await import("./child-runner.js");
-    const samples = new Map<string, {test: string, threads: number, llamaBench: number[], llmproof: number[]}>();
+    const {ENGINE_LIBRARIES_NOTE_PREFIX} = await import("./engine.js");
+    type Tool = "llamaBench" | "llmproof" | "llamaBenchOnEngineLibraries";
+    const samples = new Map<string, Record<Tool, number[]> & {test: string, threads: number}>();
     const slot = (test: string, threads: number) => {
         const key = `${test}/${threads}`;
         let entry = samples.get(key);
-        if (!entry) samples.set(key, entry = {test, threads, llamaBench: [], llmproof: []});
+        if (!entry) samples.set(key, entry = {test, threads, llamaBench: [], llmproof: [], llamaBenchOnEngineLibraries: []});
         return entry;
     };
     const failures: string[] = [];
     let build: string | null = null;
-    let engine: ComparisonReport["engine"] = null;
+    let engine: EngineInfo | null = null;
+    let engineLibraries: string | null = null;
+    let sameLibrariesBench: Awaited<ReturnType<typeof llamaBenchOnLibraries>> | null = null;
     const ppName = `pp${options.nPrompt}`;
     const tgName = `tg${options.nGen}`;
 
-    for (let round = 0; round < options.rounds; round++) {
-        for (const threads of options.threads) {
-            const request: MeasurementRequest = {
-                modelPath: options.modelPath,
-                config: {threads, nPrompt: options.nPrompt, nGen: options.nGen, depth: 0, batchSize: 2048, ubatchSize: 512, gpuLayers: 0, flashAttention: options.flashAttention ?? false},
-                policy: {warmup: 1, repetitions: options.repetitions, adaptive: null},
-                measureTtft: false,
-                measureLoad: false,
-                gpu: "cpu"
-            };
-            const runReference = async () => {
-                onProgress(`round ${round + 1}/${options.rounds}, ${threads} thread(s): llama-bench …`);
-                try {
-                    const reference = await runReferenceForRequest(options.llamaBench, request, options.timeoutMs);
-                    build = reference.build;
-                    slot(ppName, threads).llamaBench.push(...reference.ppTokensPerSecond);
-                    slot(tgName, threads).llamaBench.push(...reference.tgTokensPerSecond);
-                } catch (error) {
-                    failures.push(`llama-bench, ${threads} thread(s), round ${round + 1}: ${errorMessage(error)}`);
-                }
-            };
-            const runOurs = async () => {
-                onProgress(`round ${round + 1}/${options.rounds}, ${threads} thread(s): llmproof …`);
-                const outcome = await runMeasurementInChild(request, {timeoutMs: options.timeoutMs ?? 30 * 60 * 1000, env: options.childEnv});
-                if (!outcome.ok) {
-                    failures.push(`llmproof, ${threads} thread(s), round ${round + 1}: ${outcome.kind}: ${outcome.reason}`);
-                    return;
-                }
-                engine = outcome.engine;
-                slot(ppName, threads).llmproof.push(...outcome.ppTokensPerSecond);
-                slot(tgName, threads).llmproof.push(...outcome.tgTokensPerSecond);
-            };
-            if ((round + threads) % 2 === 0) {
-                await runReference();
-                await runOurs();
-            } else {
-                await runOurs();
-                await runReference();
+    try {
+        for (let round = 0; round < options.rounds; round++) {
+            for (const threads of options.threads) {
+                const request: MeasurementRequest = {
+                    modelPath: options.modelPath,
+                    config: {threads, nPrompt: options.nPrompt, nGen: options.nGen, depth: 0, batchSize: 2048, ubatchSize: 512, gpuLayers: 0, flashAttention: options.flashAttention ?? false},
+                    policy: {warmup: 1, repetitions: options.repetitions, adaptive: null},
+                    measureTtft: false,
+                    measureLoad: false,
+                    gpu: "cpu"
+                };
+                const label = `round ${round + 1}/${options.rounds}, ${threads} thread(s)`;
+                const runReference = async (tool: "llamaBench" | "llamaBenchOnEngineLibraries") => {
+                    const target = tool === "llamaBench" ? {binary: options.llamaBench, env: undefined} : sameLibrariesBench;
+                    if (target === null) return;
+                    onProgress(`${label}: llama-bench${tool === "llamaBench" ? "" : " on the engine's libraries"} …`);
+                    try {
+                        const reference = await runReferenceForRequest(target.binary, request, options.timeoutMs, target.env);
+                        if (tool === "llamaBench") build = reference.build;
+                        slot(ppName, threads)[tool].push(...reference.ppTokensPerSecond);
+                        slot(tgName, threads)[tool].push(...reference.tgTokensPerSecond);
+                    } catch (error) {
+                        failures.push(`${tool}, ${threads} thread(s), round ${round + 1}: ${errorMessage(error)}`);
+                    }
+                };
+                const runOurs = async () => {
+                    onProgress(`${label}: llmproof …`);
+                    const outcome = await runMeasurementInChild(request, {timeoutMs: options.timeoutMs ?? 30 * 60 * 1000, env: options.childEnv});
+                    if (!outcome.ok) {
+                        failures.push(`llmproof, ${threads} thread(s), round ${round + 1}: ${outcome.kind}: ${outcome.reason}`);
+                        return;
+                    }
+                    engine = outcome.engine;
+                    slot(ppName, threads).llmproof.push(...outcome.ppTokensPerSecond);
+                    slot(tgName, threads).llmproof.push(...outcome.tgTokensPerSecond);
+                    const librariesNote = outcome.engine.notes.find((note) => note.startsWith(ENGINE_LIBRARIES_NOTE_PREFIX));
+                    if (options.sameLibraries && sameLibrariesBench === null && librariesNote !== undefined) {
+                        engineLibraries = librariesNote.slice(ENGINE_LIBRARIES_NOTE_PREFIX.length);
+                        try {
+                            sameLibrariesBench = await llamaBenchOnLibraries(options.llamaBench, engineLibraries);
+                        } catch (error) {
+                            failures.push(`llama-bench on the engine's libraries: ${errorMessage(error)}`);
+                            options = {...options, sameLibraries: false};
+                        }
+                    }
+                };
+                const steps = [() => runReference("llamaBench"), runOurs, () => runReference("llamaBenchOnEngineLibraries")];
+                // Rotate the order so that no tool always runs first (or right after another) in a round.
+                const shift = (round + threads) % steps.length;
+                for (const step of [...steps.slice(shift), ...steps.slice(0, shift)])
+                    await step();
             }
         }
+    } finally {
+        await (sameLibrariesBench as Awaited<ReturnType<typeof llamaBenchOnLibraries>> | null)?.dispose();
     }
 
+    const ratioOf = (ours: number[], theirs: number[]) => ours.length > 0 && theirs.length > 0 ? average(ours) / average(theirs) : null;
     const rows: ComparisonRow[] = [...samples.values()].map((entry) => {
-        const ratio = entry.llamaBench.length > 0 && entry.llmproof.length > 0
-            ? average(entry.llmproof) / average(entry.llamaBench)
-            : null;
-        return {...entry, ratio, pass: ratio !== null && Math.abs(ratio - 1) <= AGREEMENT_TOLERANCE};
+        const ratio = ratioOf(entry.llmproof, entry.llamaBench);
+        return {
+            ...entry,
+            ratio,
+            ratioSameLibraries: ratioOf(entry.llmproof, entry.llamaBenchOnEngineLibraries),
+            pass: ratio !== null && Math.abs(ratio - 1) <= AGREEMENT_TOLERANCE
+        };
     });
-    return {modelPath: options.modelPath, llamaBench: options.llamaBench, llamaBenchBuild: build, engine, rows, failures};
+    return {modelPath: options.modelPath, llamaBench: options.llamaBench, llamaBenchBuild: build, engine, engineLibraries, rows, failures};
 }
 
 function average(values: number[]): number {
