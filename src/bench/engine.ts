@@ -47,7 +47,7 @@ export interface MeasureHooks {
 export async function measureInProcess(request: MeasurementRequest, hooks: MeasureHooks = {}): Promise<MeasurementSuccess> {
     const progress = hooks.onProgress ?? (() => {});
     const {config, policy} = request;
-    const llama = await loadLlama({gpu: request.gpu === "auto" ? "auto" : request.gpu});
+    const llama = await loadLlama({gpu: request.gpu});
     let model: LlamaModel | null = null;
     let context: LlamaContext | null = null;
     try {
