@@ -1,4 +1,3 @@
-import {execFile} from "node:child_process";
 import {existsSync, readFileSync} from "node:fs";
 import {mkdtemp, readdir, rm, writeFile} from "node:fs/promises";
 import {homedir, tmpdir} from "node:os";
@@ -8,19 +7,14 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {BenchReportSchema, BenchRunSchema} from "../src/results/schema.js";
 import {loadRuns} from "../src/results/store.js";
 import {makeTestTwin} from "./helpers/models.js";
+import {runCli as runSharedCli, type CliResult} from "./helpers/cli.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const cli = join(root, "bin", "llmproof.js");
 
-function runCli(args: string[]): Promise<{code: number, stdout: string, stderr: string}> {
+function runCli(args: string[]): Promise<CliResult> {
     const env = {...process.env};
     delete env.LLMPROOF_RESULTS_DIR;
-    return new Promise((resolve) => {
-        execFile(process.execPath, [cli, ...args], {cwd: root, env, maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
-            const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
-            resolve({code, stdout, stderr});
-        });
-    });
+    return runSharedCli(args, env);
 }
 
 /**

@@ -1,30 +1,12 @@
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {spawn} from "node:child_process";
 import {mkdtemp, readFile, rm, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {runCli} from "./helpers/cli.js";
 import {GgufFactsSchema} from "../src/gguf/facts.js";
 import {makeTestTwinReport} from "./helpers/models.js";
 import type {TwinReport} from "../src/gguf/synth.js";
 
-interface CliResult {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-/** Run the built CLI (`node bin/llmproof.js`, compiled by the global setup) from the project root. */
-function runCli(args: string[]): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["bin/llmproof.js", ...args], {cwd: process.cwd(), env: {...process.env, LLMPROOF_DEBUG: ""}});
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk: Buffer) => stdout += chunk.toString());
-        child.stderr.on("data", (chunk: Buffer) => stderr += chunk.toString());
-        child.on("error", reject);
-        child.on("close", (code) => resolve({code, stdout, stderr}));
-    });
-}
 
 let dir: string;
 let twin: TwinReport;

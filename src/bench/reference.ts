@@ -1,5 +1,6 @@
 import {execFile, spawn} from "node:child_process";
-import {access, chmod, constants, copyFile, mkdir, mkdtemp, readdir, rm, stat, symlink} from "node:fs/promises";
+import {isExecutableFile} from "../util/fs.js";
+import {access, chmod, copyFile, mkdir, mkdtemp, readdir, rm, stat, symlink} from "node:fs/promises";
 import {availableParallelism, homedir, tmpdir} from "node:os";
 import {dirname, join, resolve} from "node:path";
 import {z} from "zod";
@@ -79,14 +80,6 @@ export async function llamaToolsBuildDirectory(): Promise<string> {
     return join(root, `llama.cpp-${await bundledLlamaCppTag()}`);
 }
 
-async function isExecutable(path: string): Promise<boolean> {
-    try {
-        await access(path, constants.X_OK);
-        return (await stat(path)).isFile();
-    } catch {
-        return false;
-    }
-}
 
 export interface FindLlamaBenchOptions {
     /** Build it from node-llama-cpp's bundled llama.cpp source when it is not there (about 10 minutes on 2 cores). */
@@ -101,17 +94,17 @@ export interface FindLlamaBenchOptions {
 export async function findLlamaBench(options: FindLlamaBenchOptions = {}): Promise<string | null> {
     const fromEnvironment = process.env.LLAMA_BENCH;
     if (fromEnvironment) {
-        if (!await isExecutable(fromEnvironment))
+        if (!await isExecutableFile(fromEnvironment))
             throw new UserError(`LLAMA_BENCH=${fromEnvironment} is not an executable file.`);
         return resolve(fromEnvironment);
     }
     const built = join(await llamaToolsBuildDirectory(), "build", "bin", "llama-bench");
-    if (await isExecutable(built))
+    if (await isExecutableFile(built))
         return built;
     if (!options.build)
         return null;
     await buildLlamaBench();
-    if (!await isExecutable(built))
+    if (!await isExecutableFile(built))
         throw new Error(`the llama-bench build finished but ${built} is missing`);
     return built;
 }

@@ -1,5 +1,6 @@
 import {spawn} from "node:child_process";
-import {access, constants, mkdtemp, open, readFile, rm, stat} from "node:fs/promises";
+import {isExecutableFile} from "../util/fs.js";
+import {mkdtemp, open, readFile, rm} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {basename, join, resolve} from "node:path";
 import {z} from "zod";
@@ -24,22 +25,14 @@ const ENVIRONMENT_VARIABLE: Record<LlamaTool, string> = {
 export async function findLlamaTool(tool: LlamaTool): Promise<string | null> {
     const fromEnvironment = process.env[ENVIRONMENT_VARIABLE[tool]];
     if (fromEnvironment) {
-        if (!await isExecutable(fromEnvironment))
+        if (!await isExecutableFile(fromEnvironment))
             throw new UserError(`${ENVIRONMENT_VARIABLE[tool]}=${fromEnvironment} is not an executable file.`);
         return resolve(fromEnvironment);
     }
     const built = join(await llamaToolsBuildDirectory(), "build", "bin", tool);
-    return await isExecutable(built) ? built : null;
+    return await isExecutableFile(built) ? built : null;
 }
 
-async function isExecutable(path: string): Promise<boolean> {
-    try {
-        await access(path, constants.X_OK);
-        return (await stat(path)).isFile();
-    } catch {
-        return false;
-    }
-}
 
 /**
  * Run a llama.cpp tool with its output going to temporary files (read back when it exits), and
