@@ -118,7 +118,7 @@ export async function buildLlamaBench(): Promise<void> {
     const bundle = join(nodeLlamaCppRoot(), "llama", "gitRelease.bundle");
     const root = await llamaToolsBuildDirectory();
     await access(bundle).catch(() => {
-        throw new UserError(`node-llama-cpp's llama.cpp source bundle is missing (${bundle}); reinstall with npm ci.`);
+        throw new UserError(`node-llama-cpp's llama.cpp source bundle is missing (${bundle}); reinstall with npm install.`);
     });
     await mkdir(dirname(root), {recursive: true});
     const hasCheckout = await stat(join(root, ".git")).then(() => true, () => false);

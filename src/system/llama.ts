@@ -34,7 +34,7 @@ export async function loadLlama(options: LoadLlamaOptions = {}): Promise<Llama> 
         });
     } catch (error) {
         throw new UserError(
-            `No usable llama.cpp binary was found for this machine (${errorMessage(error)}); reinstall with \`npm ci\` on a supported platform.`,
+            `No usable llama.cpp binary was found for this machine (${errorMessage(error)}); reinstall with \`npm install\` on a supported platform.`,
             {cause: error}
         );
     }
