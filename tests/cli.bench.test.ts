@@ -1,15 +1,12 @@
-import {existsSync, readFileSync} from "node:fs";
 import {mkdtemp, readdir, rm, writeFile} from "node:fs/promises";
-import {homedir, tmpdir} from "node:os";
+import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {fileURLToPath} from "node:url";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {BenchReportSchema, BenchRunSchema} from "../src/results/schema.js";
 import {loadRuns} from "../src/results/store.js";
+import {findLlamaBench} from "../src/bench/reference.js";
 import {makeTestTwin} from "./helpers/models.js";
 import {runCli as runSharedCli, type CliResult} from "./helpers/cli.js";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
 
 function runCli(args: string[]): Promise<CliResult> {
     const env = {...process.env};
@@ -17,19 +14,8 @@ function runCli(args: string[]): Promise<CliResult> {
     return runSharedCli(args, env);
 }
 
-/**
- * llama-bench is optional (LLAMA_BENCH, or built by `npm run bench:reference` under the tools
- * directory); the cross-check test needs it. Looked up here the way src/bench/reference.ts does,
- * because that module resolves node-llama-cpp with import.meta.resolve, which vitest lacks.
- */
-function findLlamaBenchForTest(): string | null {
-    if (process.env.LLAMA_BENCH) return existsSync(process.env.LLAMA_BENCH) ? process.env.LLAMA_BENCH : null;
-    const info = JSON.parse(readFileSync(join(root, "node_modules", "node-llama-cpp", "llama", "llama.cpp.info.json"), "utf8")) as {tag: string};
-    const toolsDir = process.env.LLAMA_TOOLS_DIR || join(homedir(), ".cache", "llama-tools");
-    const binary = join(toolsDir, `llama.cpp-${info.tag}`, "build", "bin", "llama-bench");
-    return existsSync(binary) ? binary : null;
-}
-const llamaBench = findLlamaBenchForTest();
+// llama-bench is optional (LLAMA_BENCH, or built once by `npm run bench:reference`); the cross-check test needs it.
+const llamaBench = await findLlamaBench({build: false});
 
 let workDir: string;
 let twinPath: string;
