@@ -11,6 +11,7 @@ import {
     parseLlamaBenchJson,
     runReferenceForRequest
 } from "../src/bench/reference.js";
+import {ENGINE_BUILD_CMAKE_OPTIONS, hasLocalEngineBuild} from "../src/system/engine-build.js";
 import {makeTestTwin, testModelsDir} from "./helpers/models.js";
 
 const nodeLlamaCppRoot = new URL("../node_modules/node-llama-cpp/", import.meta.url);
@@ -74,7 +75,10 @@ describe("measuring child", () => {
         expect(outcome.engine.nodeLlamaCppVersion).toBe(installedVersion);
         expect(outcome.engine.llamaCppRelease).toBe(bundledTag);
         expect(outcome.engine.backend).toBe("cpu");
-        expect(["prebuilt", "localBuild"]).toContain(outcome.engine.buildType);
+        // The child loads llmproof's local engine build when `npm install` compiled one, else the prebuilt binary.
+        const localBuild = await hasLocalEngineBuild();
+        expect(outcome.engine.buildType).toBe(localBuild ? "localBuild" : "prebuilt");
+        if (localBuild) expect(outcome.engine.cmakeOptions).toMatchObject(ENGINE_BUILD_CMAKE_OPTIONS);
         expect(progress.some((line) => line.startsWith("pp32:"))).toBe(true);
     });
 
@@ -92,6 +96,15 @@ describe("measuring child", () => {
         expect(outcome.ttftMs).toEqual([]);
         expect(outcome.loadMs).toBeNull();
         expect(outcome.engine.notes).toContain("threads=1");
+    });
+
+    it("runs on node-llama-cpp's prebuilt binary when LLMPROOF_ENGINE=prebuilt, and records it", async () => {
+        const model = await makeTestTwin({preset: "tiny-test", quant: "Q8_0"});
+        const outcome = await runMeasurementInChild(request(model, {measureTtft: false, measureLoad: false, policy: {warmup: 0, repetitions: 1, adaptive: null}},
+            {threads: 1, nPrompt: 8, nGen: 2}), {timeoutMs: 90_000, env: {LLMPROOF_ENGINE: "prebuilt"}});
+        if (!outcome.ok) throw new Error(`measurement failed: ${outcome.kind}: ${outcome.reason}`);
+        expect(outcome.engine.buildType).toBe("prebuilt");
+        expect(outcome.engine.cmakeOptions).not.toHaveProperty("GGML_OPENMP");
     });
 
     it("passes the libuv threadpool fix to the child unless the caller overrides it", () => {

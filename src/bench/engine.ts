@@ -1,7 +1,7 @@
 import {readFile} from "node:fs/promises";
 import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {backendOf, loadLlama} from "../system/llama.js";
-import {nodeLlamaCppVersion} from "./node-llama-cpp-package.js";
+import {nodeLlamaCppVersion} from "../system/node-llama-cpp-package.js";
 import type {BenchConfig, EngineInfo, MeasurementRequest, MeasurementSuccess, RepetitionPolicy} from "./protocol.js";
 import {shouldStopAdaptive} from "./stats.js";
 
@@ -369,6 +369,7 @@ export async function engineInfo(llama: Llama, config: BenchConfig, threadsInUse
         llamaCppRelease: llama.llamaCppRelease.release,
         backend: backendOf(llama),
         buildType: llama.buildType,
+        cmakeOptions: {...llama.cmakeOptions},
         notes
     };
 }

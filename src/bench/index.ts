@@ -108,7 +108,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
             if (!toldAboutPrebuiltCpu && isPrebuiltCpuEngine(validated)) {
                 // Measured here: the npm prebuilt CPU binary runs pp ~12% below a native llama.cpp build.
                 toldAboutPrebuiltCpu = true;
-                logWarning("these numbers come from node-llama-cpp's prebuilt CPU binary, whose prompt processing can trail a native llama.cpp build (llama-bench) by ~10%; see the README's \"Which engine build\" for a local build.");
+                logWarning("these numbers come from node-llama-cpp's prebuilt CPU binary, whose prompt processing can trail a native llama.cpp build (llama-bench) by ~10%; `llmproof engine --build` compiles one (see the README's \"Which engine build\").");
             }
             options.onRun?.(validated, savedPath);
         }

@@ -50,6 +50,8 @@ export const EngineInfoSchema = z.object({
     backend: z.enum(["cpu", "cuda", "vulkan", "metal"]),
     /** "prebuilt" binary from npm, or "localBuild" compiled on this machine. */
     buildType: z.string(),
+    /** Custom CMake options of that build ({} for prebuilt binaries); defaulted for older result files. */
+    cmakeOptions: z.record(z.string(), z.string()).default({}),
     /** Anything about how the engine ran that changes numbers (e.g. UV_THREADPOOL_SIZE). */
     notes: z.array(z.string())
 });

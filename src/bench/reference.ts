@@ -6,7 +6,7 @@ import {dirname, join, resolve} from "node:path";
 import {z} from "zod";
 import {UserError, errorMessage} from "../util/errors.js";
 import {logInfo} from "../util/log.js";
-import {bundledLlamaCppTag, nodeLlamaCppRoot} from "./node-llama-cpp-package.js";
+import {bundledLlamaCppTag, nodeLlamaCppRoot} from "../system/node-llama-cpp-package.js";
 import type {BenchConfig, EngineInfo, MeasurementRequest} from "./protocol.js";
 
 /**

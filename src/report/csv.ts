@@ -1,4 +1,5 @@
 import type {BenchRun, PhaseResult, SampleStatsRecord} from "../results/schema.js";
+import {describeEngineBuild} from "../system/engine-build.js";
 
 /**
  * One row per run with flat columns. Raw samples are joined with ";" inside one cell.
@@ -52,7 +53,7 @@ function rowOf(run: BenchRun): Cell[] {
         run.reference?.tg?.tokensPerSecond.mean ?? null, run.reference?.tg?.tokensPerSecond.stddev ?? null,
         run.reference?.ratio.pp ?? null, run.reference?.ratio.tg ?? null,
         run.warnings.map((warning) => warning.message).join(" | "),
-        run.engine?.backend ?? provenance.backend, run.engine?.buildType ?? null, run.engine?.notes.join("; ") ?? null,
+        run.engine?.backend ?? provenance.backend, run.engine === null ? null : describeEngineBuild(run.engine.buildType, run.engine.cmakeOptions), run.engine?.notes.join("; ") ?? null,
         provenance.llmproofVersion, provenance.nodeLlamaCppVersion, run.engine?.llamaCppRelease ?? provenance.llamaCppRelease,
         provenance.cpu.model, provenance.cpu.physicalCores, provenance.cpu.logicalCores, provenance.ramBytes,
         provenance.gpus.map((gpu) => `${gpu.vendor} ${gpu.model}`.trim()).join("; "),

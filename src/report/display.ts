@@ -25,7 +25,7 @@ const columns: Column[] = [
     {title: "model", numeric: false, value: (run) => run.model.fileName},
     {title: "size", numeric: true, value: (run) => formatBytes(run.model.fileBytes)},
     {title: "params", numeric: true, value: (run) => run.model.parameterCount === null ? "?" : formatCount(run.model.parameterCount)},
-    {title: "backend", numeric: false, value: (run) => run.engine?.backend ?? run.provenance.backend ?? "?"},
+    {title: "backend", numeric: false, value: backendCell},
     {title: "ngl", numeric: true, value: (run) => String(run.config.gpuLayers), onlyWhenVarying: true},
     {title: "threads", numeric: true, value: (run) => String(run.config.threads)},
     {title: "n_batch", numeric: true, value: (run) => String(run.config.batchSize), onlyWhenVarying: true},
@@ -84,6 +84,13 @@ function phaseCells(run: BenchRun, cell: (phase: PhaseResult, name: "pp" | "tg")
     if (phases.length === 1)
         return cell(phases[0]![1], phases[0]![0]);
     return phases.map(([name, phase]) => `${name}: ${cell(phase, name)}`).join(" / ");
+}
+
+/** The backend and which build of it ran, e.g. "cpu (local)" or "cpu (prebuilt)". */
+function backendCell(run: BenchRun): string {
+    const backend = run.engine?.backend ?? run.provenance.backend ?? "?";
+    if (run.engine === null) return backend;
+    return `${backend} (${run.engine.buildType === "localBuild" ? "local" : run.engine.buildType})`;
 }
 
 function statusCell(run: BenchRun): string {

@@ -1,5 +1,6 @@
 import type {Llama, LlamaOptions} from "node-llama-cpp";
 import {UserError, errorMessage} from "../util/errors.js";
+import {engineCmakeOptions} from "./engine-build.js";
 
 export type LlamaBackend = "cpu" | "cuda" | "vulkan" | "metal";
 
@@ -10,8 +11,9 @@ export interface LoadLlamaOptions {
 }
 
 /**
- * Load the llama.cpp binding. Never builds from source or downloads anything (the README's set-up
- * installs a prebuilt binary); fails with one clear sentence when no usable binary exists.
+ * Load the llama.cpp binding: llmproof's local CPU build when `npm install` compiled one (see
+ * engine-build.ts), else node-llama-cpp's prebuilt binary. Never builds or downloads anything here;
+ * fails with one clear sentence when no usable binary exists.
  * The import is dynamic so that `llmproof --version` never loads the native addon.
  */
 export async function loadLlama(options: LoadLlamaOptions = {}): Promise<Llama> {
@@ -27,6 +29,7 @@ export async function loadLlama(options: LoadLlamaOptions = {}): Promise<Llama> 
         return await getLlama({
             gpu: gpu as LlamaOptions["gpu"],
             build: "never",
+            cmakeOptions: engineCmakeOptions(),
             usePrebuiltBinaries: true,
             progressLogs: false,
             logLevel,

@@ -6,6 +6,7 @@ import {registerModelsCommand} from "./models.js";
 import {registerPullCommand} from "./pull.js";
 import {registerCheckCommand} from "./check.js";
 import {registerQualityCommand} from "./quality.js";
+import {registerEngineCommand} from "./engine.js";
 
 /**
  * One file per sub-command. Each registrar only declares arguments and options; its action
@@ -20,5 +21,6 @@ export const commandRegistrars: CommandRegistrar[] = [
     registerModelsCommand,
     registerPullCommand,
     registerCheckCommand,
-    registerQualityCommand
+    registerQualityCommand,
+    registerEngineCommand
 ];
