@@ -25,6 +25,13 @@ describe("BenchRunSchema", () => {
         expect(BenchReportSchema.safeParse({schemaVersion: 1, runs}).success).toBe(true);
     });
 
+    it("reads runs saved before engines recorded their CMake options as having none", () => {
+        const [pp] = runs as [BenchRun];
+        const saved = JSON.parse(JSON.stringify(pp)) as {engine: Record<string, unknown>};
+        delete saved.engine.cmakeOptions;
+        expect(BenchRunSchema.parse(saved).engine?.cmakeOptions).toEqual({});
+    });
+
     it("carries the documented fields", () => {
         const [pp, tg, failed] = runs as [BenchRun, BenchRun, BenchRun];
         expect(pp.test).toBe("pp512");

@@ -27,7 +27,7 @@ export function exampleConfig(overrides: Partial<BenchConfig> = {}): BenchConfig
 export function exampleSuccess(overrides: Partial<Extract<MeasurementOutcome, {ok: true}>> = {}): MeasurementOutcome {
     return {
         ok: true,
-        engine: {nodeLlamaCppVersion: "3.22.1", llamaCppRelease: "v0.5.0", backend: "cpu", buildType: "prebuilt", notes: ["UV_THREADPOOL_SIZE=1"]},
+        engine: {nodeLlamaCppVersion: "3.22.1", llamaCppRelease: "v0.5.0", backend: "cpu", buildType: "prebuilt", cmakeOptions: {}, notes: ["UV_THREADPOOL_SIZE=1"]},
         ppTokensPerSecond: [410.5, 402.25, 415],
         tgTokensPerSecond: [],
         ttftMs: [1290.5, 1302, 1288.25],
