@@ -58,12 +58,12 @@ try {
         const mean = (list) => list.length === 0 ? null : list.reduce((sum, value) => sum + value, 0) / list.length;
         const format = (value) => value === null ? "—" : value.toFixed(2);
         const sameLibraries = report.rows.some((row) => row.llamaBenchOnEngineLibraries.length > 0);
-        const head = ["test", "threads", "llama-bench t/s", "llmproof t/s", "ratio", `within ±${AGREEMENT_TOLERANCE * 100}%`];
+        const head = ["test", "threads", "llama-bench t/s", "llmproof t/s", "ratio", `within ±${AGREEMENT_TOLERANCE * 100}%`, "ratio per round"];
         if (sameLibraries) head.push("llama-bench on llmproof's libraries t/s", "ratio to it");
         const table = new Table({head});
         for (const row of report.rows) {
             const cells = [row.test, row.threads, `${format(mean(row.llamaBench))} (n=${row.llamaBench.length})`, `${format(mean(row.llmproof))} (n=${row.llmproof.length})`,
-                row.ratio === null ? "—" : row.ratio.toFixed(3), row.pass ? "pass" : "FAIL"];
+                row.ratio === null ? "—" : row.ratio.toFixed(3), row.pass ? "pass" : "FAIL", row.roundRatios.map((ratio) => ratio.toFixed(3)).join(" ")];
             if (sameLibraries)
                 cells.push(`${format(mean(row.llamaBenchOnEngineLibraries))} (n=${row.llamaBenchOnEngineLibraries.length})`, row.ratioSameLibraries === null ? "—" : row.ratioSameLibraries.toFixed(3));
             table.push(cells);

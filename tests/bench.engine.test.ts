@@ -1,9 +1,12 @@
-import {readFileSync, writeFileSync} from "node:fs";
+import {chmodSync, readFileSync, writeFileSync} from "node:fs";
+import {mkdtemp, rm} from "node:fs/promises";
+import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
 import {runMeasurementInChild, workerEnvironment, WORKER_UV_THREADPOOL_SIZE} from "../src/bench/child-runner.js";
 import {MeasurementOutcomeSchema, WORKER_TEST_FAULT_ENV, type MeasurementOutcome, type MeasurementRequest} from "../src/bench/protocol.js";
 import {
+    compareWithLlamaBench,
     findLlamaBench,
     llamaBenchArguments,
     llamaBenchParametersFor,
@@ -210,5 +213,50 @@ describe("llama-bench reference", () => {
         expectPositiveNumbers(samples.ppTokensPerSecond, 1);
         expectPositiveNumbers(samples.tgTokensPerSecond, 1);
         expect(samples.build).toMatch(/^[0-9a-f]+ \(\d+\)$/);
+    });
+});
+
+describe("bench:reference comparison", () => {
+    it("interleaves llama-bench and llmproof by round and keeps each round's ratio", async () => {
+        // A stand-in llama-bench that answers in llama-bench's JSON, 1000 t/s on its first call, 2000 on its second, …
+        const folder = await mkdtemp(join(tmpdir(), "llmproof-fake-llama-bench-"));
+        const counter = join(folder, "calls");
+        const fake = join(folder, "llama-bench");
+        writeFileSync(counter, "0");
+        writeFileSync(fake, `#!${process.execPath}
+const fs = require("node:fs");
+const args = process.argv.slice(2);
+const value = (flag) => args[args.indexOf(flag) + 1];
+const call = Number(fs.readFileSync(${JSON.stringify(counter)}, "utf8")) + 1;
+fs.writeFileSync(${JSON.stringify(counter)}, String(call));
+const ts = 1000 * call, r = Number(value("-r"));
+const test = (nPrompt, nGen) => ({build_commit: "fake", build_number: 0, cpu_info: "test", backends: "CPU", model_filename: value("-m"),
+    model_type: "test", model_size: 1, model_n_params: 1, n_batch: 2048, n_ubatch: 512, n_threads: Number(value("-t")), n_gpu_layers: 0,
+    flash_attn: 0, n_prompt: nPrompt, n_gen: nGen, n_depth: 0, test_time: "2026-01-01T00:00:00Z", avg_ns: 1, stddev_ns: 0,
+    avg_ts: ts, stddev_ts: 0, samples_ns: Array(r).fill(1), samples_ts: Array(r).fill(ts)});
+process.stdout.write(JSON.stringify([test(Number(value("-p")), 0), test(0, Number(value("-n")))]));
+`);
+        chmodSync(fake, 0o755);
+        try {
+            const model = await makeTestTwin({preset: "tiny-test", quant: "Q8_0"});
+            const report = await compareWithLlamaBench({modelPath: model, llamaBench: fake, threads: [1], nPrompt: 16, nGen: 4, repetitions: 2, rounds: 2, sameLibraries: false}, () => {});
+            expect(report.failures).toEqual([]);
+            expect(report.llamaBenchBuild).toBe("fake (0)");
+            expect(report.rows.map((row) => `${row.test}/${row.threads}`)).toEqual(["pp16/1", "tg4/1"]);
+            const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+            for (const row of report.rows) {
+                expect(row.llamaBench).toEqual([1000, 1000, 2000, 2000]);
+                expectPositiveNumbers(row.llmproof, 4);
+                expect(row.llamaBenchOnEngineLibraries).toEqual([]);
+                expect(row.ratio).toBeCloseTo(mean(row.llmproof) / 1500, 10);
+                // Each round holds llmproof's samples against that round's llama-bench call only.
+                expect(row.roundRatios).toHaveLength(2);
+                expect(row.roundRatios[0]).toBeCloseTo(mean(row.llmproof.slice(0, 2)) / 1000, 10);
+                expect(row.roundRatios[1]).toBeCloseTo(mean(row.llmproof.slice(2, 4)) / 2000, 10);
+                expect(row.pass).toBe(Math.abs(row.ratio! - 1) <= 0.03);
+            }
+        } finally {
+            await rm(folder, {recursive: true, force: true});
+        }
     });
 });

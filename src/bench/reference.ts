@@ -332,6 +332,11 @@ export interface ComparisonRow {
     ratio: number | null;
     /** mean(llmproof) / mean(llama-bench on the engine's libraries) */
     ratioSameLibraries: number | null;
+    /**
+     * mean(llmproof) / mean(llama-bench) within each round, where the two ran minutes apart at most.
+     * A shared machine drifts by a few percent between rounds; these show whether a gap is the engine or the drift.
+     */
+    roundRatios: number[];
     /** `ratio` within ±AGREEMENT_TOLERANCE. */
     pass: boolean;
 }
@@ -356,12 +361,21 @@ export async function compareWithLlamaBench(options: ComparisonOptions, onProgre
     const {runMeasurementInChild} = await import("./child-runner.js");
     const {ENGINE_LIBRARIES_NOTE_PREFIX} = await import("./engine.js");
     type Tool = "llamaBench" | "llmproof" | "llamaBenchOnEngineLibraries";
-    const samples = new Map<string, Record<Tool, number[]> & {test: string, threads: number}>();
+    type Slot = Record<Tool, number[]> & {test: string, threads: number, byRound: Array<{llamaBench: number[], llmproof: number[]}>};
+    const samples = new Map<string, Slot>();
     const slot = (test: string, threads: number) => {
         const key = `${test}/${threads}`;
         let entry = samples.get(key);
-        if (!entry) samples.set(key, entry = {test, threads, llamaBench: [], llmproof: [], llamaBenchOnEngineLibraries: []});
+        if (!entry) samples.set(key, entry = {test, threads, llamaBench: [], llmproof: [], llamaBenchOnEngineLibraries: [], byRound: []});
         return entry;
+    };
+    /** Record samples of one tool, overall and for the round they belong to. */
+    const record = (test: string, threads: number, tool: Tool, round: number, values: number[]) => {
+        const entry = slot(test, threads);
+        entry[tool].push(...values);
+        if (tool === "llamaBenchOnEngineLibraries") return;
+        entry.byRound[round] ??= {llamaBench: [], llmproof: []};
+        entry.byRound[round][tool].push(...values);
     };
     const failures: string[] = [];
     let build: string | null = null;
@@ -390,8 +404,8 @@ export async function compareWithLlamaBench(options: ComparisonOptions, onProgre
                     try {
                         const reference = await runReferenceForRequest(target.binary, request, options.timeoutMs, target.env);
                         if (tool === "llamaBench") build = reference.build;
-                        slot(ppName, threads)[tool].push(...reference.ppTokensPerSecond);
-                        slot(tgName, threads)[tool].push(...reference.tgTokensPerSecond);
+                        record(ppName, threads, tool, round, reference.ppTokensPerSecond);
+                        record(tgName, threads, tool, round, reference.tgTokensPerSecond);
                     } catch (error) {
                         failures.push(`${tool}, ${threads} thread(s), round ${round + 1}: ${errorMessage(error)}`);
                     }
@@ -404,8 +418,8 @@ export async function compareWithLlamaBench(options: ComparisonOptions, onProgre
                         return;
                     }
                     engine = outcome.engine;
-                    slot(ppName, threads).llmproof.push(...outcome.ppTokensPerSecond);
-                    slot(tgName, threads).llmproof.push(...outcome.tgTokensPerSecond);
+                    record(ppName, threads, "llmproof", round, outcome.ppTokensPerSecond);
+                    record(tgName, threads, "llmproof", round, outcome.tgTokensPerSecond);
                     const librariesNote = outcome.engine.notes.find((note) => note.startsWith(ENGINE_LIBRARIES_NOTE_PREFIX));
                     if (options.sameLibraries && sameLibrariesBench === null && librariesNote !== undefined) {
                         engineLibraries = librariesNote.slice(ENGINE_LIBRARIES_NOTE_PREFIX.length);
@@ -429,10 +443,12 @@ export async function compareWithLlamaBench(options: ComparisonOptions, onProgre
     }
 
     const ratioOf = (ours: number[], theirs: number[]) => ours.length > 0 && theirs.length > 0 ? average(ours) / average(theirs) : null;
-    const rows: ComparisonRow[] = [...samples.values()].map((entry) => {
+    const rows: ComparisonRow[] = [...samples.values()].map(({byRound, ...entry}) => {
         const ratio = ratioOf(entry.llmproof, entry.llamaBench);
         return {
             ...entry,
+            roundRatios: byRound.flatMap((round) => round === undefined ? [] : [ratioOf(round.llmproof, round.llamaBench)])
+                .filter((value): value is number => value !== null),
             ratio,
             ratioSameLibraries: ratioOf(entry.llmproof, entry.llamaBenchOnEngineLibraries),
             pass: ratio !== null && Math.abs(ratio - 1) <= AGREEMENT_TOLERANCE
