@@ -8,7 +8,7 @@
 // vs. a native llama-bench build).
 //
 // options: --model PATH (default: a twin written once under the temp dir)  --threads 1,2  -p 512  -n 128
-//          -r 5 (repetitions per call)  --rounds 2 (interleaved rounds)  --reference-only (skip the
+//          -r 5 (repetitions per call)  --rounds 3 (interleaved rounds)  --reference-only (skip the
 //          same-libraries column)  --json
 // env:     LLAMA_BENCH=/path/to/llama-bench (else built from node-llama-cpp's bundled llama.cpp source)
 import {parseArgs} from "node:util";
@@ -21,7 +21,7 @@ const {values} = parseArgs({
         "n-prompt": {type: "string", short: "p", default: "512"},
         "n-gen": {type: "string", short: "n", default: "128"},
         repetitions: {type: "string", short: "r", default: "5"},
-        rounds: {type: "string", default: "2"},
+        rounds: {type: "string", default: "3"},
         "reference-only": {type: "boolean", default: false},
         json: {type: "boolean", default: false}
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs at the end of `npm install` (the `prepare` script, after tsc): compiles node-llama-cpp's
 // bundled llama.cpp source for this CPU so llmproof measures with a native build, like llama-bench.
-// Offline; about 10 minutes on 2 cores, once per install. Never fails the install: without cmake or a
+// Offline; about 4 minutes on 2 cores, once per install. Never fails the install: without cmake or a
 // compiler llmproof keeps using the prebuilt binary and says so.
 // env: LLMPROOF_ENGINE_BUILD=skip (do not compile)   LLMPROOF_ENGINE=prebuilt (ignore the local build)
 import {ensureEngineBuild} from "../dist/system/engine-build.js";

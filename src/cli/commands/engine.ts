@@ -13,7 +13,7 @@ export function registerEngineCommand(program: Command): void {
     program
         .command("engine")
         .description("Show which llama.cpp build llmproof measures with; --build compiles the local native build (npm install does this).")
-        .option("--build", "compile node-llama-cpp's bundled llama.cpp for this CPU if not yet built (offline, ~10 min on 2 cores)")
+        .option("--build", "compile node-llama-cpp's bundled llama.cpp for this CPU if not yet built (offline, ~4 min on 2 cores)")
         .option("--json", "print the engine as JSON")
         .action(async (rawOptions: unknown) => {
             const options = validateOptions(EngineOptionsSchema, rawOptions);
