@@ -98,15 +98,6 @@ export async function ensureEngineBuild(options: EnsureEngineBuildOptions = {}):
         return {status: "failed", reason: `node-llama-cpp's source build exited with ${exitCode} (needs cmake and a C++ compiler)`};
     if (!(await hasLocalEngineBuild()))
         return {status: "failed", reason: "the build finished but node-llama-cpp does not find it"};
-    // The cloned source (~200 MB) is not needed to load the build; node-llama-cpp then names the
-    // release from its package, which is the one the bundle holds.
-    await new Promise<void>((resolvePromise) => {
-        const child = spawn(process.execPath, [cli, "source", "clear", "--type", "source"], {stdio: "ignore"});
-        child.on("error", () => resolvePromise());
-        child.on("exit", () => resolvePromise());
-    });
-    if (!(await hasLocalEngineBuild()))
-        return {status: "failed", reason: "node-llama-cpp no longer finds the build once its source is cleared"};
     return {status: "built", reason: "compiled llama.cpp for this CPU"};
 }
 
