@@ -1,6 +1,6 @@
 import {readFile} from "node:fs/promises";
 import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
-import {backendOf, loadLlama} from "../system/llama.js";
+import {backendOf, loadLlama, systemInfoOf} from "../system/llama.js";
 import {nodeLlamaCppVersion} from "../system/node-llama-cpp-package.js";
 import type {BenchConfig, EngineInfo, MeasurementRequest, MeasurementSuccess, RepetitionPolicy} from "./protocol.js";
 import {shouldStopAdaptive} from "./stats.js";
@@ -398,12 +398,3 @@ async function loadedEngineLibraries(): Promise<{directory: string | null, cpuBa
     }
 }
 
-/** llama.cpp's one-line system info (the CPU features its CPU backend was built with). */
-function systemInfoOf(llama: Llama): string | null {
-    try {
-        const info = llama.systemInfo.replace(/\s+/g, " ").trim();
-        return info.length > 0 ? info.slice(0, 300) : null;
-    } catch {
-        return null;
-    }
-}

@@ -53,14 +53,14 @@ export async function hasLocalEngineBuild(): Promise<boolean> {
     }
 }
 
-export type EngineBuildOutcome =
-    | {status: "built" | "present" | "skipped", reason: string}
-    | {status: "failed", reason: string};
+export interface EngineBuildOutcome {
+    status: "built" | "present" | "skipped" | "failed";
+    reason: string;
+}
 
 export interface EnsureEngineBuildOptions {
     env?: NodeJS.ProcessEnv;
-    /** Where the compiler's output goes (default: inherited stderr). */
-    onOutput?: "inherit" | "ignore";
+    /** Where llmproof's own lines go (the compiler's output goes to stderr). */
     log?: (line: string) => void;
 }
 
@@ -89,7 +89,8 @@ export async function ensureEngineBuild(options: EnsureEngineBuildOptions = {}):
     const exitCode = await new Promise<number | string>((resolvePromise) => {
         const child = spawn(process.execPath, [cli, "source", "download", "--gpu", "false", "--noUsageExample"], {
             env: buildEnv,
-            stdio: ["ignore", options.onOutput === "ignore" ? "ignore" : process.stderr, options.onOutput === "ignore" ? "ignore" : process.stderr]
+            // stdout too: `npm install` output and `llmproof engine --json` keep stdout for data.
+            stdio: ["ignore", process.stderr, process.stderr]
         });
         child.on("error", (error) => resolvePromise(errorMessage(error)));
         child.on("exit", (code, signal) => resolvePromise(code ?? signal ?? "unknown"));
@@ -109,12 +110,12 @@ export interface EngineSummary {
     cmakeOptions: Record<string, string>;
     llamaCppRelease: string;
     /** The CPU features llama.cpp's CPU backend was compiled for. */
-    systemInfo: string;
+    systemInfo: string | null;
 }
 
 /** The engine llmproof would measure with now (CPU), loaded the same way the measuring child loads it. */
 export async function currentEngine(): Promise<EngineSummary> {
-    const {loadLlama, backendOf} = await import("./llama.js");
+    const {loadLlama, backendOf, systemInfoOf} = await import("./llama.js");
     const llama = await loadLlama({gpu: "cpu"});
     try {
         const cmakeOptions = {...llama.cmakeOptions};
@@ -124,7 +125,7 @@ export async function currentEngine(): Promise<EngineSummary> {
             build: describeEngineBuild(llama.buildType, cmakeOptions),
             cmakeOptions,
             llamaCppRelease: llama.llamaCppRelease.release,
-            systemInfo: llama.systemInfo.replace(/\s+/g, " ").trim()
+            systemInfo: systemInfoOf(llama)
         };
     } finally {
         await llama.dispose();

@@ -46,3 +46,13 @@ export async function loadLlama(options: LoadLlamaOptions = {}): Promise<Llama> 
 export function backendOf(llama: Llama): LlamaBackend {
     return llama.gpu === false ? "cpu" : llama.gpu;
 }
+
+/** llama.cpp's one-line system info (the CPU features its CPU backend was built with); null if it has none. */
+export function systemInfoOf(llama: Llama): string | null {
+    try {
+        const info = llama.systemInfo.replace(/\s+/g, " ").trim();
+        return info.length > 0 ? info.slice(0, 300) : null;
+    } catch {
+        return null;
+    }
+}

@@ -33,7 +33,7 @@ export function registerEngineCommand(program: Command): void {
                 `backend:   ${engine.backend}`,
                 `build:     ${engine.build}`,
                 `llama.cpp: ${engine.llamaCppRelease}`,
-                `CPU info:  ${engine.systemInfo}`
+                `CPU info:  ${engine.systemInfo ?? "?"}`
             ].join("\n"));
         });
 }
