@@ -2,7 +2,7 @@ import {createHash} from "node:crypto";
 import {createReadStream} from "node:fs";
 import {stat} from "node:fs/promises";
 import type {IncomingMessage, ServerResponse} from "node:http";
-import {startRangeServer, type RangeServer, type ServedRequest} from "./range-server.js";
+import {parseRange, startRangeServer, type RangeServer, type ServedRequest} from "./range-server.js";
 
 /**
  * A Hugging Face–compatible hub on 127.0.0.1 for offline download tests, built on the generic
@@ -211,18 +211,4 @@ export async function startHfServer(repos: HfServerRepo[]): Promise<HfServer> {
         },
         close: () => server.close()
     };
-}
-
-/** A single `Range: bytes=a-b` (or `a-`, or `-n`); undefined when absent. */
-function parseRange(header: string | undefined, size: number): {start: number, end: number} | "unsatisfiable" | undefined {
-    const match = header?.match(/^bytes=(\d*)-(\d*)$/);
-    if (match == null || (match[1] === "" && match[2] === ""))
-        return undefined;
-    if (match[1] === "") {
-        const suffix = Number(match[2]);
-        return suffix === 0 ? "unsatisfiable" : {start: Math.max(0, size - suffix), end: size - 1};
-    }
-    const start = Number(match[1]);
-    const end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
-    return start >= size || end < start ? "unsatisfiable" : {start, end};
 }

@@ -117,7 +117,7 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
 }
 
 /** Parsed `Range: bytes=a-b`; undefined when absent or not a single byte range (then the whole body is sent). */
-function parseRange(header: string | undefined, size: number): {start: number, end: number} | "unsatisfiable" | undefined {
+export function parseRange(header: string | undefined, size: number): {start: number, end: number} | "unsatisfiable" | undefined {
     const match = header?.match(/^bytes=(\d*)-(\d*)$/);
     if (match == null || (match[1] === "" && match[2] === ""))
         return undefined;
