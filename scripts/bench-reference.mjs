@@ -36,7 +36,10 @@ const positiveInteger = (text, name) => {
     return value;
 };
 
-const {findLlamaBench, ensureReferenceTwin, compareWithLlamaBench, AGREEMENT_TOLERANCE} = await import("../dist/bench/reference.js");
+const {findLlamaBench} = await import("../dist/system/llama-tools.js");
+const {ensureReferenceTwin, compareWithLlamaBench, AGREEMENT_TOLERANCE} = await import(
+    "../dist/bench/reference-harness.js"
+);
 
 try {
     const llamaBench = await findLlamaBench({build: true});
@@ -53,31 +56,51 @@ try {
     });
 
     if (values.json) {
-        process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {
-        const mean = (list) => list.length === 0 ? null : list.reduce((sum, value) => sum + value, 0) / list.length;
-        const format = (value) => value === null ? "—" : value.toFixed(2);
+        const mean = (list) => (list.length === 0 ? null : list.reduce((sum, value) => sum + value, 0) / list.length);
+        const format = (value) => (value === null ? "—" : value.toFixed(2));
         const sameLibraries = report.rows.some((row) => row.llamaBenchOnEngineLibraries.length > 0);
-        const head = ["test", "threads", "llama-bench t/s", "llmproof t/s", "ratio", `within ±${AGREEMENT_TOLERANCE * 100}%`, "ratio per round"];
+        const head = [
+            "test",
+            "threads",
+            "llama-bench t/s",
+            "llmproof t/s",
+            "ratio",
+            `within ±${AGREEMENT_TOLERANCE * 100}%`,
+            "ratio per round"
+        ];
         if (sameLibraries) head.push("llama-bench on llmproof's libraries t/s", "ratio to it");
         const table = new Table({head});
         for (const row of report.rows) {
-            const cells = [row.test, row.threads, `${format(mean(row.llamaBench))} (n=${row.llamaBench.length})`, `${format(mean(row.llmproof))} (n=${row.llmproof.length})`,
-                row.ratio === null ? "—" : row.ratio.toFixed(3), row.pass ? "pass" : "FAIL", row.roundRatios.map((ratio) => ratio.toFixed(3)).join(" ")];
+            const cells = [
+                row.test,
+                row.threads,
+                `${format(mean(row.llamaBench))} (n=${row.llamaBench.length})`,
+                `${format(mean(row.llmproof))} (n=${row.llmproof.length})`,
+                row.ratio === null ? "—" : row.ratio.toFixed(3),
+                row.pass ? "pass" : "FAIL",
+                row.roundRatios.map((ratio) => ratio.toFixed(3)).join(" ")
+            ];
             if (sameLibraries)
-                cells.push(`${format(mean(row.llamaBenchOnEngineLibraries))} (n=${row.llamaBenchOnEngineLibraries.length})`, row.ratioSameLibraries === null ? "—" : row.ratioSameLibraries.toFixed(3));
+                cells.push(
+                    `${format(mean(row.llamaBenchOnEngineLibraries))} (n=${row.llamaBenchOnEngineLibraries.length})`,
+                    row.ratioSameLibraries === null ? "—" : row.ratioSameLibraries.toFixed(3)
+                );
             table.push(cells);
         }
-        process.stdout.write(`model: ${report.modelPath}\nllama-bench: ${report.llamaBench} (build ${report.llamaBenchBuild ?? "?"})\n`);
+        process.stdout.write(
+            `model: ${report.modelPath}\nllama-bench: ${report.llamaBench} (build ${report.llamaBenchBuild ?? "?"})\n`
+        );
         if (report.engine)
-            process.stdout.write(`llmproof engine: node-llama-cpp ${report.engine.nodeLlamaCppVersion}, llama.cpp ${report.engine.llamaCppRelease}, ${report.engine.backend} ${report.engine.buildType}` +
-                `${report.engineLibraries ? ` (${report.engineLibraries})` : ""}; ${report.engine.notes[0]}\n`);
-        process.stdout.write(table.toString() + "\n");
+            process.stdout.write(
+                `llmproof engine: node-llama-cpp ${report.engine.nodeLlamaCppVersion}, llama.cpp ${report.engine.llamaCppRelease}, ${report.engine.backend} ${report.engine.buildType}` +
+                    `${report.engineLibraries ? ` (${report.engineLibraries})` : ""}; ${report.engine.notes[0]}\n`
+            );
+        process.stdout.write(`${table.toString()}\n`);
     }
-    for (const failure of report.failures)
-        process.stderr.write(`bench:reference: ${failure}\n`);
-    if (report.failures.length > 0 || report.rows.some((row) => !row.pass))
-        process.exitCode = 1;
+    for (const failure of report.failures) process.stderr.write(`bench:reference: ${failure}\n`);
+    if (report.failures.length > 0 || report.rows.some((row) => !row.pass)) process.exitCode = 1;
 } catch (error) {
     process.stderr.write(`bench:reference: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

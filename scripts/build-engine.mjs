@@ -13,4 +13,4 @@ const messages = {
     skipped: `llmproof: engine build skipped (${outcome.reason}); benchmarks use node-llama-cpp's prebuilt binary.`,
     failed: `llmproof: warning: the engine build failed (${outcome.reason}); benchmarks use node-llama-cpp's prebuilt binary, whose prompt processing can trail llama-bench by ~10%.`
 };
-process.stderr.write(messages[outcome.status] + "\n");
+process.stderr.write(`${messages[outcome.status]}\n`);

@@ -4,27 +4,45 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {describe, expect, it} from "vitest";
 import {runMeasurementInChild, workerEnvironment, WORKER_UV_THREADPOOL_SIZE} from "../src/bench/child-runner.js";
-import {MeasurementOutcomeSchema, WORKER_TEST_FAULT_ENV, type MeasurementOutcome, type MeasurementRequest} from "../src/bench/protocol.js";
 import {
-    compareWithLlamaBench,
-    findLlamaBench,
-    llamaBenchArguments,
-    llamaBenchParametersFor,
-    llamaBenchTestName,
-    parseLlamaBenchJson,
-    runReferenceForRequest
-} from "../src/bench/reference.js";
+    MeasurementOutcomeSchema,
+    WORKER_TEST_FAULT_ENV,
+    type MeasurementOutcome,
+    type MeasurementRequest
+} from "../src/bench/protocol.js";
+import {llamaBenchArguments, llamaBenchParametersFor, runReferenceForRequest} from "../src/bench/reference.js";
+import {compareWithLlamaBench} from "../src/bench/reference-harness.js";
+import {llamaBenchTestName, parseLlamaBenchJson} from "../src/bench/llama-bench-format.js";
+import {findLlamaBench} from "../src/system/llama-tools.js";
 import {ENGINE_BUILD_CMAKE_OPTIONS, hasLocalEngineBuild} from "../src/system/engine-build.js";
 import {makeTestTwin, testModelsDir} from "./helpers/models.js";
 
 const nodeLlamaCppRoot = new URL("../node_modules/node-llama-cpp/", import.meta.url);
-const installedVersion = (JSON.parse(readFileSync(new URL("package.json", nodeLlamaCppRoot), "utf8")) as {version: string}).version;
-const bundledTag = (JSON.parse(readFileSync(new URL("llama/llama.cpp.info.json", nodeLlamaCppRoot), "utf8")) as {tag: string}).tag;
+const installedVersion = (
+    JSON.parse(readFileSync(new URL("package.json", nodeLlamaCppRoot), "utf8")) as {version: string}
+).version;
+const bundledTag = (
+    JSON.parse(readFileSync(new URL("llama/llama.cpp.info.json", nodeLlamaCppRoot), "utf8")) as {tag: string}
+).tag;
 
-function request(modelPath: string, overrides: Partial<MeasurementRequest> = {}, config: Partial<MeasurementRequest["config"]> = {}): MeasurementRequest {
+function request(
+    modelPath: string,
+    overrides: Partial<MeasurementRequest> = {},
+    config: Partial<MeasurementRequest["config"]> = {}
+): MeasurementRequest {
     return {
         modelPath,
-        config: {threads: 2, nPrompt: 32, nGen: 8, depth: 0, batchSize: 2048, ubatchSize: 512, gpuLayers: 0, flashAttention: false, ...config},
+        config: {
+            threads: 2,
+            nPrompt: 32,
+            nGen: 8,
+            depth: 0,
+            batchSize: 2048,
+            ubatchSize: 512,
+            gpuLayers: 0,
+            flashAttention: false,
+            ...config
+        },
         policy: {warmup: 1, repetitions: 2, adaptive: null},
         measureTtft: true,
         measureLoad: true,
@@ -57,7 +75,10 @@ describe("measuring child", () => {
         let outcome: MeasurementOutcome;
         const progress: string[] = [];
         try {
-            outcome = await runMeasurementInChild(request(model), {timeoutMs: 90_000, onProgress: (line) => progress.push(line)});
+            outcome = await runMeasurementInChild(request(model), {
+                timeoutMs: 90_000,
+                onProgress: (line) => progress.push(line)
+            });
         } finally {
             if (previous === undefined) delete process.env.UV_THREADPOOL_SIZE;
             else process.env.UV_THREADPOOL_SIZE = previous;
@@ -87,12 +108,23 @@ describe("measuring child", () => {
 
     it("repeats until the adaptive limit, with a prefilled KV cache (depth), pp and tg only", async () => {
         const model = await makeTestTwin({preset: "tiny-test", quant: "Q8_0"});
-        const outcome = await runMeasurementInChild(request(model, {
-            measureTtft: false,
-            measureLoad: false,
-            // A CI target no real samples reach, so the maximum count decides.
-            policy: {warmup: 0, repetitions: 2, adaptive: {maxRepetitions: 4, targetRelativeCi: 1e-12, maxSeconds: 600}}
-        }, {threads: 1, nPrompt: 16, nGen: 4, depth: 24, batchSize: 8, ubatchSize: 4}), {timeoutMs: 90_000});
+        const outcome = await runMeasurementInChild(
+            request(
+                model,
+                {
+                    measureTtft: false,
+                    measureLoad: false,
+                    // A CI target no real samples reach, so the maximum count decides.
+                    policy: {
+                        warmup: 0,
+                        repetitions: 2,
+                        adaptive: {maxRepetitions: 4, targetRelativeCi: 1e-12, maxSeconds: 600}
+                    }
+                },
+                {threads: 1, nPrompt: 16, nGen: 4, depth: 24, batchSize: 8, ubatchSize: 4}
+            ),
+            {timeoutMs: 90_000}
+        );
         if (!outcome.ok) throw new Error(`measurement failed: ${outcome.kind}: ${outcome.reason}`);
         expectPositiveNumbers(outcome.ppTokensPerSecond, 4);
         expectPositiveNumbers(outcome.tgTokensPerSecond, 4);
@@ -103,15 +135,24 @@ describe("measuring child", () => {
 
     it("runs on node-llama-cpp's prebuilt binary when LLMPROOF_ENGINE=prebuilt, and records it", async () => {
         const model = await makeTestTwin({preset: "tiny-test", quant: "Q8_0"});
-        const outcome = await runMeasurementInChild(request(model, {measureTtft: false, measureLoad: false, policy: {warmup: 0, repetitions: 1, adaptive: null}},
-            {threads: 1, nPrompt: 8, nGen: 2}), {timeoutMs: 90_000, env: {LLMPROOF_ENGINE: "prebuilt"}});
+        const outcome = await runMeasurementInChild(
+            request(
+                model,
+                {measureTtft: false, measureLoad: false, policy: {warmup: 0, repetitions: 1, adaptive: null}},
+                {threads: 1, nPrompt: 8, nGen: 2}
+            ),
+            {timeoutMs: 90_000, env: {LLMPROOF_ENGINE: "prebuilt"}}
+        );
         if (!outcome.ok) throw new Error(`measurement failed: ${outcome.kind}: ${outcome.reason}`);
         expect(outcome.engine.buildType).toBe("prebuilt");
         expect(outcome.engine.cmakeOptions).not.toHaveProperty("GGML_OPENMP");
     });
 
     it("passes the libuv threadpool fix to the child unless the caller overrides it", () => {
-        expect(workerEnvironment({UV_THREADPOOL_SIZE: "8", PATH: "/bin"})).toEqual({UV_THREADPOOL_SIZE: WORKER_UV_THREADPOOL_SIZE, PATH: "/bin"});
+        expect(workerEnvironment({UV_THREADPOOL_SIZE: "8", PATH: "/bin"})).toEqual({
+            UV_THREADPOOL_SIZE: WORKER_UV_THREADPOOL_SIZE,
+            PATH: "/bin"
+        });
         expect(workerEnvironment({}, {UV_THREADPOOL_SIZE: "2"}).UV_THREADPOOL_SIZE).toBe("2");
     });
 });
@@ -174,17 +215,27 @@ describe("a child that fails becomes a failure outcome, and the runner goes on",
 describe("llama-bench reference", () => {
     // Real output of llama-bench (llama.cpp v0.5.0 as bundled with node-llama-cpp 3.22.1, CPU build):
     // llama-bench -m tiny-test-Q8_0.gguf -t 1,2 -p 32 -n 8 -r 2 -fa off -o json
-    const fixture = readFileSync(new URL("./fixtures/llama-bench/tiny-test-q8_0.t1-2.p32.n8.r2.json", import.meta.url), "utf8");
+    const fixture = readFileSync(
+        new URL("./fixtures/llama-bench/tiny-test-q8_0.t1-2.p32.n8.r2.json", import.meta.url),
+        "utf8"
+    );
 
     it("parses llama-bench's JSON output", () => {
         const tests = parseLlamaBenchJson(fixture);
-        expect(tests.map((test) => [test.n_threads, llamaBenchTestName(test)])).toEqual([[1, "pp32"], [1, "tg8"], [2, "pp32"], [2, "tg8"]]);
+        expect(tests.map((test) => [test.n_threads, llamaBenchTestName(test)])).toEqual([
+            [1, "pp32"],
+            [1, "tg8"],
+            [2, "pp32"],
+            [2, "tg8"]
+        ]);
         for (const test of tests) {
             expect(test.samples_ts).toHaveLength(2);
             expect(test.samples_ns).toHaveLength(2);
             // samples_ts is tokens / (samples_ns / 1e9), printed with 6 significant digits.
             const tokens = test.n_prompt + test.n_gen;
-            test.samples_ts.forEach((rate, index) => expect(rate).toBeCloseTo(tokens / (test.samples_ns[index]! / 1e9), -1));
+            test.samples_ts.forEach((rate, index) => {
+                expect(rate).toBeCloseTo(tokens / (test.samples_ns[index]! / 1e9), -1);
+            });
             expect(test.build_commit).toMatch(/^[0-9a-f]{7,}$/);
             expect(test.flash_attn).toBe(0);
         }
@@ -198,8 +249,40 @@ describe("llama-bench reference", () => {
     });
 
     it("turns a measurement request into the equivalent llama-bench command line", () => {
-        const args = llamaBenchArguments(llamaBenchParametersFor(request("/m.gguf", {policy: {warmup: 0, repetitions: 3, adaptive: null}}, {depth: 64, flashAttention: true})));
-        expect(args).toEqual(["-m", "/m.gguf", "-t", "2", "-p", "32", "-n", "8", "-r", "3", "-o", "json", "-d", "64", "-b", "2048", "-ub", "512", "-ngl", "0", "-fa", "on", "--no-warmup"]);
+        const args = llamaBenchArguments(
+            llamaBenchParametersFor(
+                request(
+                    "/m.gguf",
+                    {policy: {warmup: 0, repetitions: 3, adaptive: null}},
+                    {depth: 64, flashAttention: true}
+                )
+            )
+        );
+        expect(args).toEqual([
+            "-m",
+            "/m.gguf",
+            "-t",
+            "2",
+            "-p",
+            "32",
+            "-n",
+            "8",
+            "-r",
+            "3",
+            "-o",
+            "json",
+            "-d",
+            "64",
+            "-b",
+            "2048",
+            "-ub",
+            "512",
+            "-ngl",
+            "0",
+            "-fa",
+            "on",
+            "--no-warmup"
+        ]);
     });
 
     it("runs the real llama-bench on a tiny twin when it is built", async (context) => {
@@ -209,7 +292,11 @@ describe("llama-bench reference", () => {
             return;
         }
         const model = await makeTestTwin({preset: "tiny-test", quant: "Q8_0"});
-        const samples = await runReferenceForRequest(binary, request(model, {policy: {warmup: 1, repetitions: 1, adaptive: null}}), 60_000);
+        const samples = await runReferenceForRequest(
+            binary,
+            request(model, {policy: {warmup: 1, repetitions: 1, adaptive: null}}),
+            60_000
+        );
         expectPositiveNumbers(samples.ppTokensPerSecond, 1);
         expectPositiveNumbers(samples.tgTokensPerSecond, 1);
         expect(samples.build).toMatch(/^[0-9a-f]+ \(\d+\)$/);
@@ -223,7 +310,9 @@ describe("bench:reference comparison", () => {
         const counter = join(folder, "calls");
         const fake = join(folder, "llama-bench");
         writeFileSync(counter, "0");
-        writeFileSync(fake, `#!${process.execPath}
+        writeFileSync(
+            fake,
+            `#!${process.execPath}
 const fs = require("node:fs");
 const args = process.argv.slice(2);
 const value = (flag) => args[args.indexOf(flag) + 1];
@@ -235,11 +324,24 @@ const test = (nPrompt, nGen) => ({build_commit: "fake", build_number: 0, cpu_inf
     flash_attn: 0, n_prompt: nPrompt, n_gen: nGen, n_depth: 0, test_time: "2026-01-01T00:00:00Z", avg_ns: 1, stddev_ns: 0,
     avg_ts: ts, stddev_ts: 0, samples_ns: Array(r).fill(1), samples_ts: Array(r).fill(ts)});
 process.stdout.write(JSON.stringify([test(Number(value("-p")), 0), test(0, Number(value("-n")))]));
-`);
+`
+        );
         chmodSync(fake, 0o755);
         try {
             const model = await makeTestTwin({preset: "tiny-test", quant: "Q8_0"});
-            const report = await compareWithLlamaBench({modelPath: model, llamaBench: fake, threads: [1], nPrompt: 16, nGen: 4, repetitions: 2, rounds: 2, sameLibraries: false}, () => {});
+            const report = await compareWithLlamaBench(
+                {
+                    modelPath: model,
+                    llamaBench: fake,
+                    threads: [1],
+                    nPrompt: 16,
+                    nGen: 4,
+                    repetitions: 2,
+                    rounds: 2,
+                    sameLibraries: false
+                },
+                () => {}
+            );
             expect(report.failures).toEqual([]);
             expect(report.llamaBenchBuild).toBe("fake (0)");
             expect(report.rows.map((row) => `${row.test}/${row.threads}`)).toEqual(["pp16/1", "tg4/1"]);

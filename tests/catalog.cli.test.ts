@@ -11,7 +11,11 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 function llmproof(args: string[], env: Record<string, string> = {}) {
     const cleanEnv = {...process.env};
     delete cleanEnv.LLMPROOF_CATALOG;
-    const result = spawnSync(process.execPath, ["bin/llmproof.js", ...args], {cwd: root, encoding: "utf8", env: {...cleanEnv, ...env}});
+    const result = spawnSync(process.execPath, ["bin/llmproof.js", ...args], {
+        cwd: root,
+        encoding: "utf8",
+        env: {...cleanEnv, ...env}
+    });
     return {status: result.status, stdout: result.stdout, stderr: result.stderr};
 }
 
@@ -19,7 +23,7 @@ describe("llmproof models", () => {
     it("--json prints every entry as valid JSON on stdout", () => {
         const {status, stdout} = llmproof(["models", "--json"]);
         expect(status).toBe(0);
-        const models = JSON.parse(stdout) as {id: string, files: Record<string, unknown>, factsRecorded: string}[];
+        const models = JSON.parse(stdout) as {id: string; files: Record<string, unknown>; factsRecorded: string}[];
         expect(models.length).toBeGreaterThanOrEqual(20);
         const qwen3 = models.find((entry) => entry.id === "qwen3-4b");
         expect(qwen3?.files).toHaveProperty("Q4_K_M");
@@ -30,13 +34,26 @@ describe("llmproof models", () => {
         const {status, stdout} = llmproof(["models", "--suite", "smoke", "--json"]);
         expect(status).toBe(0);
         const ids = (JSON.parse(stdout) as {id: string}[]).map((entry) => entry.id).sort();
-        expect(ids).toEqual(["gemma-3-1b-it", "llama-3.2-1b-instruct", "qwen3-0.6b", "smollm2-135m-instruct", "tinyllama-1.1b-chat"]);
+        expect(ids).toEqual([
+            "gemma-3-1b-it",
+            "llama-3.2-1b-instruct",
+            "qwen3-0.6b",
+            "smollm2-135m-instruct",
+            "tinyllama-1.1b-chat"
+        ]);
     });
 
     it("--issue filters by issue number, and combines with --suite", () => {
         const byIssue = JSON.parse(llmproof(["models", "--issue", "100", "--json"]).stdout) as {id: string}[];
-        expect(byIssue.map((entry) => entry.id)).toEqual(["distil-success-h15", "t-virus-epsilon-arklay-1b", "tounsilm-8b", "act-pickup"]);
-        const both = JSON.parse(llmproof(["models", "--issue", "32", "--suite", "heavy", "--json"]).stdout) as {id: string}[];
+        expect(byIssue.map((entry) => entry.id)).toEqual([
+            "distil-success-h15",
+            "t-virus-epsilon-arklay-1b",
+            "tounsilm-8b",
+            "act-pickup"
+        ]);
+        const both = JSON.parse(llmproof(["models", "--issue", "32", "--suite", "heavy", "--json"]).stdout) as {
+            id: string;
+        }[];
         expect(both.map((entry) => entry.id)).toEqual(["qwen3-next-80b-a3b-instruct"]);
     });
 
@@ -64,23 +81,28 @@ describe("llmproof models", () => {
         const folder = await mkdtemp(join(tmpdir(), "llmproof-models-cli-"));
         try {
             const path = join(folder, "catalog.yaml");
-            await writeFile(path, [
-                "version: 1",
-                "suites: {smoke: {description: small}}",
-                "models:",
-                "  - id: broken-one",
-                "    name: Broken One",
-                "    kind: llm",
-                "    benchmarkable: true",
-                "    factsRecorded: 2026-01-01",
-                "    files:",
-                "      Q4_K_M: {path: broken.gguf, sizeBytes: lots}",
-                ""
-            ].join("\n"));
+            await writeFile(
+                path,
+                [
+                    "version: 1",
+                    "suites: {smoke: {description: small}}",
+                    "models:",
+                    "  - id: broken-one",
+                    "    name: Broken One",
+                    "    kind: llm",
+                    "    benchmarkable: true",
+                    "    factsRecorded: 2026-01-01",
+                    "    files:",
+                    "      Q4_K_M: {path: broken.gguf, sizeBytes: lots}",
+                    ""
+                ].join("\n")
+            );
             const {status, stdout, stderr} = llmproof(["models", "--json"], {LLMPROOF_CATALOG: path});
             expect(status).toBe(1);
             expect(stdout).toBe("");
-            expect(stderr.trim()).toBe(`llmproof: ${path}: model "broken-one" → files.Q4_K_M.sizeBytes: expected a number, got "lots".`);
+            expect(stderr.trim()).toBe(
+                `llmproof: ${path}: model "broken-one" → files.Q4_K_M.sizeBytes: expected a number, got "lots".`
+            );
         } finally {
             await rm(folder, {recursive: true, force: true});
         }

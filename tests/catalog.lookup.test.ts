@@ -1,8 +1,16 @@
 import {describe, expect, it} from "vitest";
 import {loadCatalog} from "../src/catalog/load.js";
 import {
-    benchmarkTarget, defaultQuant, fileForQuant, findModel, findModelsInText, modelsByIssue, modelsBySuite,
-    nameKey, requireModel, resolveCatalogRef
+    benchmarkTarget,
+    defaultQuant,
+    fileForQuant,
+    findModel,
+    findModelsInText,
+    modelsByIssue,
+    modelsBySuite,
+    nameKey,
+    requireModel,
+    resolveCatalogRef
 } from "../src/catalog/lookup.js";
 import {UserError} from "../src/util/errors.js";
 
@@ -67,21 +75,41 @@ describe("findModel", () => {
 describe("findModelsInText", () => {
     // Sentences written for these tests, one group per issue, in the ways people write the names.
     it.each([
-        [32, "On a 64 GB mini PC the Qwen3-Next 80-billion build loaded fine, and bartowski's Qwen3-Next-80B-A3B file took 46 GiB. ViSoBERT is only an encoder; FaceLift is about faces.",
-            ["qwen3-next-80b-a3b-instruct", "qwen3-next-80b-a3b-instruct", "visobert", "facelift"]],
-        [20, "Reading the qwen3.5 397b header took a second (Qwen 3.5-397B-A17B has 17B active). lejelly's DeepSeek variant, ModernBERT Japanese and Riku Binary Wav2Vec are all smaller.",
-            ["qwen3.5-397b-a17b", "qwen3.5-397b-a17b", "deepseek-math-7b-lejelly", "modernbert-ja-310m", "riku-binary-wav2vec"]],
-        [1, "Qwen3-4B has been public since April 2025, so asparius/Qwen3-4B-vanilla-checkpoints is no preview; Qwen2 72B was the largest of its line, and the Kalavai fiction specialist is tiny.",
-            ["qwen3-4b", "asparius-qwen3-4b-vanilla-checkpoints", "qwen2-72b", "kalavai-fiction-410m"]],
-        [81, "The ducanhdinh/Llama3-8B-OT repo holds a LoRA: merged, it weighs what Llama 3 8B Instruct weighs.",
-            ["llama3-8b-ot", "meta-llama-3-8b-instruct"]],
-        [100, "Nobody found distil-success-h15. The T-Virus Epsilon Ark Q4 build claims one billion parameters, TounsiLM-8B is an adapter for aya-expanse-8b, and ACT Pickup moves a robot arm.",
-            ["distil-success-h15", "t-virus-epsilon-arklay-1b", "tounsilm-8b", "aya-expanse-8b", "act-pickup"]]
+        [
+            32,
+            "On a 64 GB mini PC the Qwen3-Next 80-billion build loaded fine, and bartowski's Qwen3-Next-80B-A3B file took 46 GiB. ViSoBERT is only an encoder; FaceLift is about faces.",
+            ["qwen3-next-80b-a3b-instruct", "qwen3-next-80b-a3b-instruct", "visobert", "facelift"]
+        ],
+        [
+            20,
+            "Reading the qwen3.5 397b header took a second (Qwen 3.5-397B-A17B has 17B active). lejelly's DeepSeek variant, ModernBERT Japanese and Riku Binary Wav2Vec are all smaller.",
+            [
+                "qwen3.5-397b-a17b",
+                "qwen3.5-397b-a17b",
+                "deepseek-math-7b-lejelly",
+                "modernbert-ja-310m",
+                "riku-binary-wav2vec"
+            ]
+        ],
+        [
+            1,
+            "Qwen3-4B has been public since April 2025, so asparius/Qwen3-4B-vanilla-checkpoints is no preview; Qwen2 72B was the largest of its line, and the Kalavai fiction specialist is tiny.",
+            ["qwen3-4b", "asparius-qwen3-4b-vanilla-checkpoints", "qwen2-72b", "kalavai-fiction-410m"]
+        ],
+        [
+            81,
+            "The ducanhdinh/Llama3-8B-OT repo holds a LoRA: merged, it weighs what Llama 3 8B Instruct weighs.",
+            ["llama3-8b-ot", "meta-llama-3-8b-instruct"]
+        ],
+        [
+            100,
+            "Nobody found distil-success-h15. The T-Virus Epsilon Ark Q4 build claims one billion parameters, TounsiLM-8B is an adapter for aya-expanse-8b, and ACT Pickup moves a robot arm.",
+            ["distil-success-h15", "t-virus-epsilon-arklay-1b", "tounsilm-8b", "aya-expanse-8b", "act-pickup"]
+        ]
     ])("issue #%i: every featured model is found", (issue, text, expected) => {
         expect(idsIn(text)).toEqual(expected);
         const featured = modelsByIssue(catalog, issue).map((entry) => entry.id);
-        for (const id of featured)
-            expect(expected, `issue #${issue} features ${id}`).toContain(id);
+        for (const id of featured) expect(expected, `issue #${issue} features ${id}`).toContain(id);
     });
 
     it("reports offsets that slice the input back to the mention", () => {
@@ -91,8 +119,7 @@ describe("findModelsInText", () => {
             ["gemma-3-1b-it", "Gemma 3 1B"],
             ["llama-3.2-1b-instruct", "Llama-3.2-1B"]
         ]);
-        for (const mention of mentions)
-            expect(text.slice(mention.start, mention.end)).toBe(mention.text);
+        for (const mention of mentions) expect(text.slice(mention.start, mention.end)).toBe(mention.text);
         expect(mentions[0]!.start).toBe(7);
         expect(mentions[1]!.matchedAlias).toBe("Llama-3.2-1B");
     });
@@ -123,7 +150,10 @@ describe("findModelsInText", () => {
 
 describe("suites and issues", () => {
     it("modelsBySuite lists members in catalog order and refuses unknown suites", () => {
-        expect(modelsBySuite(catalog, "header-only").map((entry) => entry.id)).toEqual(["qwen3-next-80b-a3b-instruct", "qwen3.5-397b-a17b"]);
+        expect(modelsBySuite(catalog, "header-only").map((entry) => entry.id)).toEqual([
+            "qwen3-next-80b-a3b-instruct",
+            "qwen3.5-397b-a17b"
+        ]);
         expect(modelsBySuite(catalog, "heavy").map((entry) => entry.id)).toEqual(["qwen3-next-80b-a3b-instruct"]);
         expect(() => modelsBySuite(catalog, "huge")).toThrow(/Unknown suite "huge"; the catalog defines "smoke"/);
     });
@@ -144,8 +174,12 @@ describe("files", () => {
     it("fileForQuant fills in repo and revision and lists the parts", () => {
         const file = fileForQuant(model("qwen3-4b"), "q4_k_m")!;
         expect(file).toMatchObject({
-            modelId: "qwen3-4b", quant: "Q4_K_M", repo: "Qwen/Qwen3-4B-GGUF", revision: "main",
-            path: "Qwen3-4B-Q4_K_M.gguf", sizeBytes: 2497280256
+            modelId: "qwen3-4b",
+            quant: "Q4_K_M",
+            repo: "Qwen/Qwen3-4B-GGUF",
+            revision: "main",
+            path: "Qwen3-4B-Q4_K_M.gguf",
+            sizeBytes: 2497280256
         });
         expect(file.parts).toEqual([{path: "Qwen3-4B-Q4_K_M.gguf", sizeBytes: 2497280256, sha256: null}]);
         expect(fileForQuant(model("qwen3-4b"), "BF16")?.repo).toBe("bartowski/Qwen_Qwen3-4B-GGUF");
@@ -168,9 +202,13 @@ describe("files", () => {
     it("resolveCatalogRef reads id[:QUANT] and explains what cannot be pulled", () => {
         expect(resolveCatalogRef(catalog, "qwen3-4b:Q8_0").file.path).toBe("Qwen3-4B-Q8_0.gguf");
         expect(resolveCatalogRef(catalog, "Qwen3-4B").file.quant).toBe("Q4_K_M");
-        expect(resolveCatalogRef(catalog, "qwen3.5-397b-a17b:q8_0").file.repo).toBe("bartowski/Qwen_Qwen3.5-397B-A17B-GGUF");
+        expect(resolveCatalogRef(catalog, "qwen3.5-397b-a17b:q8_0").file.repo).toBe(
+            "bartowski/Qwen_Qwen3.5-397B-A17B-GGUF"
+        );
         expect(() => resolveCatalogRef(catalog, "llama3-8b-ot")).toThrow(/no GGUF files.*"meta-llama-3-8b-instruct"/);
         expect(() => resolveCatalogRef(catalog, "visobert")).toThrow(/no GGUF files \(A masked-language encoder/);
-        expect(() => resolveCatalogRef(catalog, "qwen3-4b:Q2_K")).toThrow(/has no Q2_K file; it lists Q4_K_M, Q8_0, BF16/);
+        expect(() => resolveCatalogRef(catalog, "qwen3-4b:Q2_K")).toThrow(
+            /has no Q2_K file; it lists Q4_K_M, Q8_0, BF16/
+        );
     });
 });

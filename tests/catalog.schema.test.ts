@@ -8,7 +8,7 @@ import {benchmarkTarget, fileForQuant} from "../src/catalog/lookup.js";
 import {UserError} from "../src/util/errors.js";
 
 /** A small valid catalog as plain data, for tests to break one field at a time. */
-function validCatalogData(): {version: number, suites: Record<string, unknown>, models: Record<string, unknown>[]} {
+function validCatalogData(): {version: number; suites: Record<string, unknown>; models: Record<string, unknown>[]} {
     return {
         version: 1,
         suites: {smoke: {description: "small"}},
@@ -62,17 +62,25 @@ describe("the shipped models.yaml", async () => {
 
     it("features every one of the five issues, with their datelines", () => {
         const issues = new Map<number, string>();
-        for (const model of catalog.models)
-            for (const issue of model.issues) issues.set(issue.number, issue.date);
+        for (const model of catalog.models) for (const issue of model.issues) issues.set(issue.number, issue.date);
         expect(Object.fromEntries(issues)).toEqual({
-            1: "2026-03-25", 20: "2026-02-17", 32: "2026-03-01", 81: "2026-04-19", 100: "2026-05-08"
+            1: "2026-03-25",
+            20: "2026-02-17",
+            32: "2026-03-01",
+            81: "2026-04-19",
+            100: "2026-05-08"
         });
     });
 
     it("has exactly the five small real models in the smoke suite, each with a file to fetch", () => {
         const smoke = catalog.models.filter((model) => model.suites.includes("smoke"));
-        expect(smoke.map((model) => model.id).sort()).toEqual(
-            ["gemma-3-1b-it", "llama-3.2-1b-instruct", "qwen3-0.6b", "smollm2-135m-instruct", "tinyllama-1.1b-chat"]);
+        expect(smoke.map((model) => model.id).sort()).toEqual([
+            "gemma-3-1b-it",
+            "llama-3.2-1b-instruct",
+            "qwen3-0.6b",
+            "smollm2-135m-instruct",
+            "tinyllama-1.1b-chat"
+        ]);
         for (const model of smoke) {
             const withPath = Object.keys(model.files).filter((quant) => fileForQuant(model, quant)?.path != null);
             expect(withPath.length, model.id).toBeGreaterThan(0);
@@ -109,7 +117,9 @@ describe("the shipped models.yaml", async () => {
     it("records the reference numbers quantization claims are checked against", () => {
         const q4 = catalog.quantReference.bitsPerWeight.find((fact) => fact.quant === "Q4_K_M");
         expect(q4?.bitsPerWeight).toBeGreaterThan(4.5);
-        expect(catalog.quantReference.quality.some((fact) => fact.quant === "Q4_K_M" && fact.klDivergence != null)).toBe(true);
+        expect(
+            catalog.quantReference.quality.some((fact) => fact.quant === "Q4_K_M" && fact.klDivergence != null)
+        ).toBe(true);
     });
 
     it("keeps exact sizes apart from published, rounded ones", () => {
@@ -131,13 +141,16 @@ describe("catalog validation errors name the entry and the field", () => {
         const data = validCatalogData();
         (data.models[0]!.files as Record<string, Record<string, unknown>>).Q4_K_M!.sizeBytes = "big";
         expect(errorOf(() => parseData(data))).toBe(
-            'models.yaml: model "tiny-base" → files.Q4_K_M.sizeBytes: expected a number, got "big".');
+            'models.yaml: model "tiny-base" → files.Q4_K_M.sizeBytes: expected a number, got "big".'
+        );
     });
 
     it("a missing field", () => {
         const data = validCatalogData();
         delete data.models[1]!.factsRecorded;
-        expect(errorOf(() => parseData(data))).toMatch(/^models\.yaml: model "tiny-adapter" → factsRecorded: is missing/);
+        expect(errorOf(() => parseData(data))).toMatch(
+            /^models\.yaml: model "tiny-adapter" → factsRecorded: is missing/
+        );
     });
 
     it("an entry without an id is named by its position", () => {
@@ -155,7 +168,9 @@ describe("catalog validation errors name the entry and the field", () => {
     it("a bad date, a bad checksum, a path that climbs out of the repo", () => {
         const data = validCatalogData();
         data.models[0]!.factsRecorded = "1 Jan 2026";
-        expect(errorOf(() => parseData(data))).toMatch(/model "tiny-base" → factsRecorded: expected a date written YYYY-MM-DD/);
+        expect(errorOf(() => parseData(data))).toMatch(
+            /model "tiny-base" → factsRecorded: expected a date written YYYY-MM-DD/
+        );
         const badSha = validCatalogData();
         (badSha.models[0]!.files as Record<string, Record<string, unknown>>).Q4_K_M!.sha256 = "abc";
         expect(errorOf(() => parseData(badSha))).toMatch(/files\.Q4_K_M\.sha256: expected a SHA-256/);
@@ -173,32 +188,46 @@ describe("catalog validation errors name the entry and the field", () => {
         expect(errorOf(() => parseData(suite))).toMatch(/model "tiny-base" → suites\[1\]: names suite "huge"/);
         const proxy = validCatalogData();
         proxy.models[1]!.proxy = "nobody";
-        expect(errorOf(() => parseData(proxy))).toMatch(/model "tiny-adapter" → proxy: names "nobody", which is not a model id/);
+        expect(errorOf(() => parseData(proxy))).toMatch(
+            /model "tiny-adapter" → proxy: names "nobody", which is not a model id/
+        );
     });
 
     it("rules on benchmarkable", () => {
         const noReason = validCatalogData();
         noReason.models[1]!.benchmarkable = false;
-        expect(errorOf(() => parseData(noReason))).toMatch(/model "tiny-adapter" → notBenchmarkableReason: is required/);
+        expect(errorOf(() => parseData(noReason))).toMatch(
+            /model "tiny-adapter" → notBenchmarkableReason: is required/
+        );
         const nothingToRun = validCatalogData();
         delete nothingToRun.models[1]!.proxy;
-        expect(errorOf(() => parseData(nothingToRun))).toMatch(/model "tiny-adapter" → benchmarkable: is true but the entry has no files and no proxy/);
+        expect(errorOf(() => parseData(nothingToRun))).toMatch(
+            /model "tiny-adapter" → benchmarkable: is true but the entry has no files and no proxy/
+        );
     });
 
     it("aliases that two models share once normalised", () => {
         const data = validCatalogData();
         data.models[1]!.aliases = ["tiny base"];
-        expect(errorOf(() => parseData(data))).toMatch(/model "tiny-adapter" → aliases: "tiny base" also names model "tiny-base"/);
+        expect(errorOf(() => parseData(data))).toMatch(
+            /model "tiny-adapter" → aliases: "tiny base" also names model "tiny-base"/
+        );
     });
 
     it("invalid YAML says where", () => {
-        expect(errorOf(() => parseCatalog("version: 1\nmodels:\n  - id: a\n   name: [unclosed\n"))).toMatch(/^models\.yaml: invalid YAML at line \d+, column \d+: /);
+        expect(errorOf(() => parseCatalog("version: 1\nmodels:\n  - id: a\n   name: [unclosed\n"))).toMatch(
+            /^models\.yaml: invalid YAML at line \d+, column \d+: /
+        );
         expect(errorOf(() => parseCatalog("version: 1\nversion: 2\n"))).toMatch(/invalid YAML at line 2/);
     });
 
     it("a wrong top level", () => {
-        expect(errorOf(() => parseCatalog("- just\n- a list\n"))).toMatch(/^models\.yaml: top level: expected a mapping, got a list\.$/);
-        expect(errorOf(() => parseData({...validCatalogData(), version: 2}))).toMatch(/version: expected one of 1, got 2\.$/);
+        expect(errorOf(() => parseCatalog("- just\n- a list\n"))).toMatch(
+            /^models\.yaml: top level: expected a mapping, got a list\.$/
+        );
+        expect(errorOf(() => parseData({...validCatalogData(), version: 2}))).toMatch(
+            /version: expected one of 1, got 2\.$/
+        );
     });
 });
 
@@ -206,7 +235,9 @@ describe("loadCatalog finds its file", () => {
     it("the shipped file by default, LLMPROOF_CATALOG over it, an explicit path over both", () => {
         expect(catalogPath({env: {}})).toBe(defaultCatalogPath);
         expect(catalogPath({env: {LLMPROOF_CATALOG: "/tmp/other.yaml"}})).toBe("/tmp/other.yaml");
-        expect(catalogPath({path: "/tmp/mine.yaml", env: {LLMPROOF_CATALOG: "/tmp/other.yaml"}})).toBe("/tmp/mine.yaml");
+        expect(catalogPath({path: "/tmp/mine.yaml", env: {LLMPROOF_CATALOG: "/tmp/other.yaml"}})).toBe(
+            "/tmp/mine.yaml"
+        );
     });
 
     it("reads an override and names it in errors", async () => {
@@ -222,7 +253,9 @@ describe("loadCatalog finds its file", () => {
             data.models[0]!.kind = "chatbot";
             await writeFile(bad, stringify(data));
             await expect(loadCatalog(bad)).rejects.toThrow(`${bad}: model "tiny-base" → kind: expected one of`);
-            await expect(loadCatalog(join(folder, "missing.yaml"))).rejects.toThrow(/Cannot load the model catalog .*missing\.yaml: it does not exist/);
+            await expect(loadCatalog(join(folder, "missing.yaml"))).rejects.toThrow(
+                /Cannot load the model catalog .*missing\.yaml: it does not exist/
+            );
         } finally {
             await rm(folder, {recursive: true, force: true});
         }

@@ -16,17 +16,29 @@ const catalogPath = join(dir, "catalog.yaml");
 writeFileSync(catalogPath, CLAIMS_TEST_CATALOG_YAML);
 
 const issuePath = join(dir, "issue-1.md");
-writeFileSync(issuePath, [
-    "# Test Weekly 1", "",
-    "Testlm-7B is out. The model has 7 billion parameters and its Q4_K_M file is 4.15 GB.", "",
-    "It runs on a smartphone, and it passed 9k downloads.", "",
-    "## By the Numbers", "",
-    "- **Parameters:** 6.8B",
-    "- **Cut vs F16:** 80%", ""
-].join("\n"));
+writeFileSync(
+    issuePath,
+    [
+        "# Test Weekly 1",
+        "",
+        "Testlm-7B is out. The model has 7 billion parameters and its Q4_K_M file is 4.15 GB.",
+        "",
+        "It runs on a smartphone, and it passed 9k downloads.",
+        "",
+        "## By the Numbers",
+        "",
+        "- **Parameters:** 6.8B",
+        "- **Cut vs F16:** 80%",
+        ""
+    ].join("\n")
+);
 
 function llmproof(...args: string[]) {
-    const result = spawnSync(process.execPath, ["bin/llmproof.js", ...args], {cwd: root, encoding: "utf8", env: {...process.env, LLMPROOF_CATALOG: catalogPath}});
+    const result = spawnSync(process.execPath, ["bin/llmproof.js", ...args], {
+        cwd: root,
+        encoding: "utf8",
+        env: {...process.env, LLMPROOF_CATALOG: catalogPath}
+    });
     return {code: result.status, stdout: result.stdout, stderr: result.stderr};
 }
 
@@ -38,7 +50,13 @@ describe("llmproof check", () => {
         const [issue] = output.issues;
         expect(issue!.title).toBe("Test Weekly 1");
         const byClaimed = new Map(issue!.claims.map((claim) => [claim.claimed, claim]));
-        expect(byClaimed.get("7 billion parameters")).toMatchObject({kind: "parameter-count", model: "Testlm-7B", verdict: "supported", actual: "6.8B", evidence: "catalog"});
+        expect(byClaimed.get("7 billion parameters")).toMatchObject({
+            kind: "parameter-count",
+            model: "Testlm-7B",
+            verdict: "supported",
+            actual: "6.8B",
+            evidence: "catalog"
+        });
         expect(byClaimed.get("4.15 GB")).toMatchObject({kind: "file-size", quant: "Q4_K_M", verdict: "supported"});
         expect(byClaimed.get("runs on a smartphone")).toMatchObject({kind: "hardware-fit", verdict: "refuted"});
         expect(issue!.claims.find((claim) => claim.kind === "unverifiable")!.note).toMatch(/download/);
@@ -72,11 +90,17 @@ describe("llmproof check", () => {
 
     it("reads a sidecar given with --claims and validates it", () => {
         const sidecar = join(dir, "extra.yaml");
-        writeFileSync(sidecar, "claims:\n  - quote: Sparse has 3B active\n    kind: active-parameters\n    model: sparse-30b-a3b\n    claimed: 3B\n");
+        writeFileSync(
+            sidecar,
+            "claims:\n  - quote: Sparse has 3B active\n    kind: active-parameters\n    model: sparse-30b-a3b\n    claimed: 3B\n"
+        );
         const run = llmproof("check", issuePath, "--offline", "--json", "--claims", sidecar);
         expect(run.code, run.stderr).toBe(0);
         const claims = JsonCheckOutputSchema.parse(JSON.parse(run.stdout)).issues[0]!.claims;
-        expect(claims.find((claim) => claim.source === "sidecar")).toMatchObject({kind: "active-parameters", verdict: "supported"});
+        expect(claims.find((claim) => claim.source === "sidecar")).toMatchObject({
+            kind: "active-parameters",
+            verdict: "supported"
+        });
 
         const broken = join(dir, "broken.yaml");
         writeFileSync(broken, "claims:\n  - quote: x\n    kind: vibes\n");
@@ -94,7 +118,11 @@ describe("llmproof check", () => {
     });
 
     it("runs the README's demo on the shipped example issues offline", () => {
-        const run = spawnSync(process.execPath, ["bin/llmproof.js", "check", "examples/issues", "--offline", "--json"], {cwd: root, encoding: "utf8"});
+        const run = spawnSync(
+            process.execPath,
+            ["bin/llmproof.js", "check", "examples/issues", "--offline", "--json"],
+            {cwd: root, encoding: "utf8"}
+        );
         expect(run.status, run.stderr).toBe(0);
         const output = JsonCheckOutputSchema.parse(JSON.parse(run.stdout));
         expect(output.issues.length).toBeGreaterThanOrEqual(2);

@@ -20,13 +20,26 @@ afterAll(() => rmSync(dir, {recursive: true, force: true}));
 describe("header evidence (online)", () => {
     it("reads the catalog file's header from the hub and judges on it", async () => {
         const twin = await makeTestTwinReport({quant: "Q8_0"});
-        const server = await startHfServer([{repo: "example/Testlm-7B-GGUF", files: [{path: "testlm-7b.Q8_0.gguf", source: twin.path}]}]);
+        const server = await startHfServer([
+            {repo: "example/Testlm-7B-GGUF", files: [{path: "testlm-7b.Q8_0.gguf", source: twin.path}]}
+        ]);
         try {
             const catalogPath = join(dir, "catalog.yaml");
             writeFileSync(catalogPath, CLAIMS_TEST_CATALOG_YAML);
-            const env = {...process.env, HF_ENDPOINT: server.url, LLMPROOF_CATALOG: catalogPath, HF_TOKEN: "", LLMPROOF_MODELS_DIR: join(dir, "models")};
+            const env = {
+                ...process.env,
+                HF_ENDPOINT: server.url,
+                LLMPROOF_CATALOG: catalogPath,
+                HF_TOKEN: "",
+                LLMPROOF_MODELS_DIR: join(dir, "models")
+            };
             // The catalog says 7.23 GB for this file; the served file (a tiny twin) is what the header reports.
-            const report = await checkIssue("Testlm-7B at Q8_0 is a 7.23 GB download.", {catalog: parseCatalog(CLAIMS_TEST_CATALOG_YAML), offline: false, twins: false, env});
+            const report = await checkIssue("Testlm-7B at Q8_0 is a 7.23 GB download.", {
+                catalog: parseCatalog(CLAIMS_TEST_CATALOG_YAML),
+                offline: false,
+                twins: false,
+                env
+            });
             const claim = report.claims.find((item) => item.claim.kind === "file-size")!;
             expect(claim.evidence.map((evidence) => evidence.level)).toEqual(["catalog", "header"]);
             expect(claim.evidence[1]!.facts.fileBytes).toBe(statSync(twin.path).size);
@@ -38,9 +51,19 @@ describe("header evidence (online)", () => {
     });
 
     it("falls back to the catalog with a warning when the hub cannot be reached", async () => {
-        const env = {...process.env, HF_ENDPOINT: "http://127.0.0.1:9", HF_TOKEN: "", LLMPROOF_CATALOG: join(dir, "catalog.yaml")};
+        const env = {
+            ...process.env,
+            HF_ENDPOINT: "http://127.0.0.1:9",
+            HF_TOKEN: "",
+            LLMPROOF_CATALOG: join(dir, "catalog.yaml")
+        };
         writeFileSync(join(dir, "catalog.yaml"), CLAIMS_TEST_CATALOG_YAML);
-        const report = await checkIssue("Testlm-7B at Q4_K_M is a 4.15 GB download.", {catalog: parseCatalog(CLAIMS_TEST_CATALOG_YAML), offline: false, twins: false, env});
+        const report = await checkIssue("Testlm-7B at Q4_K_M is a 4.15 GB download.", {
+            catalog: parseCatalog(CLAIMS_TEST_CATALOG_YAML),
+            offline: false,
+            twins: false,
+            env
+        });
         const claim = report.claims.find((item) => item.claim.kind === "file-size")!;
         expect(claim.verdict).toMatchObject({verdict: "supported", evidenceLevel: "catalog"});
         expect(claim.missing[0]).toMatchObject({level: "header", command: "llmproof inspect testlm-7b:Q4_K_M"});
@@ -51,7 +74,9 @@ describe("header evidence (online)", () => {
 describe("twin evidence", () => {
     it("writes a shape-twin from the catalog shape and measures speed and memory on it", async () => {
         const shape = findShapePreset("tiny-test").shape;
-        const yaml = CLAIMS_TEST_CATALOG_YAML + `
+        const yaml =
+            CLAIMS_TEST_CATALOG_YAML +
+            `
   - id: twinny
     name: Twinny
     aliases: [Twinny-Tiny]
@@ -69,12 +94,17 @@ describe("twin evidence", () => {
         const previousTmp = process.env.TMPDIR;
         process.env.TMPDIR = dir;
         try {
-            const report = await checkIssue("Twinny at Q8_0 generates 1 token per second.\n\nTwinny at Q8_0 runs on a smartphone.", {catalog: parseCatalog(yaml), offline: true});
+            const report = await checkIssue(
+                "Twinny at Q8_0 generates 1 token per second.\n\nTwinny at Q8_0 runs on a smartphone.",
+                {catalog: parseCatalog(yaml), offline: true}
+            );
             const speed = report.claims.find((item) => item.claim.kind === "speed")!;
             expect(speed.evidence.map((evidence) => evidence.level)).toContain("twin");
             expect(speed.verdict.evidenceLevel).toBe("twin");
             expect(speed.verdict.verdict).not.toBe("refuted");
-            expect(Number(speed.evidence.find((evidence) => evidence.level === "twin")!.facts.tokensPerSecond)).toBeGreaterThan(0);
+            expect(
+                Number(speed.evidence.find((evidence) => evidence.level === "twin")!.facts.tokensPerSecond)
+            ).toBeGreaterThan(0);
             const fit = report.claims.find((item) => item.claim.kind === "hardware-fit")!;
             expect(fit.verdict).toMatchObject({verdict: "supported", evidenceLevel: "twin"});
         } finally {
@@ -84,9 +114,14 @@ describe("twin evidence", () => {
     });
 
     it("skips a twin over the size limit and says how to get it", async () => {
-        const yaml = CLAIMS_TEST_CATALOG_YAML.replace("    baselineQuant: F16\n    benchmarkable: true\n    suites: [test]",
-            `    baselineQuant: F16\n    shape: ${JSON.stringify(findShapePreset("tiny-test").shape)}\n    benchmarkable: true\n    suites: [test]`);
-        const report = await checkIssue("Testlm-7B at Q4_K_M generates 20 tokens per second.", {catalog: parseCatalog(yaml), offline: true});
+        const yaml = CLAIMS_TEST_CATALOG_YAML.replace(
+            "    baselineQuant: F16\n    benchmarkable: true\n    suites: [test]",
+            `    baselineQuant: F16\n    shape: ${JSON.stringify(findShapePreset("tiny-test").shape)}\n    benchmarkable: true\n    suites: [test]`
+        );
+        const report = await checkIssue("Testlm-7B at Q4_K_M generates 20 tokens per second.", {
+            catalog: parseCatalog(yaml),
+            offline: true
+        });
         const speed = report.claims.find((item) => item.claim.kind === "speed")!;
         expect(speed.verdict.verdict).toBe("inconclusive");
         expect(speed.missing.find((item) => item.level === "twin")!.reason).toMatch(/over the twin limit/);

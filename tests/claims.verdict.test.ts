@@ -17,8 +17,13 @@ async function check(text: string): Promise<IssueReport> {
 }
 
 function find(report: IssueReport, quotePart: string, kind?: string): CheckedClaim {
-    const found = report.claims.filter((item) => item.claim.quote.includes(quotePart) && (kind === undefined || item.claim.kind === kind));
-    expect(found.length, `a ${kind ?? ""} claim quoting "${quotePart}" among:\n${report.claims.map((item) => `${item.claim.kind}: ${item.claim.quote}`).join("\n")}`).toBeGreaterThanOrEqual(1);
+    const found = report.claims.filter(
+        (item) => item.claim.quote.includes(quotePart) && (kind === undefined || item.claim.kind === kind)
+    );
+    expect(
+        found.length,
+        `a ${kind ?? ""} claim quoting "${quotePart}" among:\n${report.claims.map((item) => `${item.claim.kind}: ${item.claim.quote}`).join("\n")}`
+    ).toBeGreaterThanOrEqual(1);
     return found[0]!;
 }
 
@@ -26,15 +31,21 @@ const percentOff = (quant: number, baseline: number) => ((1 - quant / baseline) 
 
 describe("parameter counts", () => {
     it("reads a figure with the precision it is written in, and accepts a name's own rounding", async () => {
-        const report = await check([
-            "Testlm-7B has 7 billion parameters.",
-            "Testlm-7B has 9 billion parameters, more than its rivals.",
-            "Pico-1B has 1 billion parameters.",
-            "TinyAdapter has 7B parameters.",
-            "EncoderBase has 110M parameters.",
-            "Zorblax-13B has 13 billion parameters."
-        ].join("\n\n"));
-        expect(find(report, "has 7 billion").verdict).toMatchObject({verdict: "supported", actual: "6.8B", evidenceLevel: "catalog"});
+        const report = await check(
+            [
+                "Testlm-7B has 7 billion parameters.",
+                "Testlm-7B has 9 billion parameters, more than its rivals.",
+                "Pico-1B has 1 billion parameters.",
+                "TinyAdapter has 7B parameters.",
+                "EncoderBase has 110M parameters.",
+                "Zorblax-13B has 13 billion parameters."
+            ].join("\n\n")
+        );
+        expect(find(report, "has 7 billion").verdict).toMatchObject({
+            verdict: "supported",
+            actual: "6.8B",
+            evidenceLevel: "catalog"
+        });
         const wrong = find(report, "9 billion", "parameter-count").verdict;
         expect(wrong).toMatchObject({verdict: "refuted", correctedValue: "6.8B"});
         expect(wrong.tolerance).toMatch(/±/);
@@ -52,7 +63,9 @@ describe("parameter counts", () => {
     });
 
     it("active parameters of a mixture of experts", async () => {
-        const report = await check("Sparse-30B-A3B activates only 3B parameters per token.\n\nSparse-30B-A3B uses 10B active parameters per token.");
+        const report = await check(
+            "Sparse-30B-A3B activates only 3B parameters per token.\n\nSparse-30B-A3B uses 10B active parameters per token."
+        );
         expect(find(report, "only 3B").verdict.verdict).toBe("supported");
         expect(find(report, "10B active").verdict).toMatchObject({verdict: "refuted", correctedValue: "3B"});
         expect(find(report, "only 3B").verdict.note).toMatch(/"A3B" means about 3B parameters active per token/);
@@ -61,11 +74,13 @@ describe("parameter counts", () => {
 
 describe("file sizes: GB and GiB", () => {
     it("supports a figure only under a stated unit reading and corrects the rest", async () => {
-        const report = await check([
-            "Testlm-7B at Q4_K_M is a 4.15 GB download.",
-            "Testlm-7B at Q4_K_M is a 3.9 GB download.",
-            "Testlm-7B at Q4_K_M is a 6 GB download."
-        ].join("\n\n"));
+        const report = await check(
+            [
+                "Testlm-7B at Q4_K_M is a 4.15 GB download.",
+                "Testlm-7B at Q4_K_M is a 3.9 GB download.",
+                "Testlm-7B at Q4_K_M is a 6 GB download."
+            ].join("\n\n")
+        );
         expect(find(report, "4.15 GB").verdict.verdict).toBe("supported");
         const binary = find(report, "3.9 GB").verdict;
         expect(binary.verdict).toBe("supported");
@@ -77,13 +92,15 @@ describe("file sizes: GB and GiB", () => {
 
 describe("size reduction and ratios: the baseline", () => {
     it("judges against the named baseline, or 16-bit when none is named, and says which would make it true", async () => {
-        const report = await check([
-            "Testlm-7B shrinks by 69% at Q4_K_M compared with FP16.",
-            "Testlm-7B at Q4_K_M is 85% smaller.",
-            "Testlm-7B at Q4_K_M is 85% smaller than FP32.",
-            "Testlm-7B at Q4_K_M is 3.3x smaller than F16.",
-            "Testlm-7B at Q4_K_M is 10x smaller than F16."
-        ].join("\n\n"));
+        const report = await check(
+            [
+                "Testlm-7B shrinks by 69% at Q4_K_M compared with FP16.",
+                "Testlm-7B at Q4_K_M is 85% smaller.",
+                "Testlm-7B at Q4_K_M is 85% smaller than FP32.",
+                "Testlm-7B at Q4_K_M is 3.3x smaller than F16.",
+                "Testlm-7B at Q4_K_M is 10x smaller than F16."
+            ].join("\n\n")
+        );
         expect(find(report, "69%").verdict.verdict).toBe("supported");
         const noBaseline = find(report, "85% smaller.").verdict;
         expect(noBaseline).toMatchObject({verdict: "refuted", correctedValue: `${percentOff(4.15, 13.6)}%`});
@@ -95,7 +112,9 @@ describe("size reduction and ratios: the baseline", () => {
     });
 
     it("checks a claim about a quant type against every catalog model of that type", async () => {
-        const report = await check("Q4_K_M cuts model size by 75%.\n\nQ4_K_M files are about 70% smaller than F16.\n\nQ4_K_M is 85% smaller than FP32.");
+        const report = await check(
+            "Q4_K_M cuts model size by 75%.\n\nQ4_K_M files are about 70% smaller than F16.\n\nQ4_K_M is 85% smaller than FP32."
+        );
         const median = percentOff(4.15, 13.6); // the middle of Pico 67.7%, Testlm 69.5%, Sparse 69.5%
         const wrong = find(report, "by 75%");
         expect(wrong.link.models.every((model) => model.via === "quant-type")).toBe(true);
@@ -106,37 +125,50 @@ describe("size reduction and ratios: the baseline", () => {
     });
 
     it("compares two models' parameter counts in a metric box", async () => {
-        const report = await check([
-            "Pico-1B versus Sparse-30B", "",
-            "The small Pico-1B faces the big Sparse-30B-A3B this week.", "",
-            "By the Numbers", "",
-            "Pico-1B parameters 1.24B",
-            "Sparse-30B parameters 30.5B",
-            "Size gap 40x smaller", ""
-        ].join("\n"));
+        const report = await check(
+            [
+                "Pico-1B versus Sparse-30B",
+                "",
+                "The small Pico-1B faces the big Sparse-30B-A3B this week.",
+                "",
+                "By the Numbers",
+                "",
+                "Pico-1B parameters 1.24B",
+                "Sparse-30B parameters 30.5B",
+                "Size gap 40x smaller",
+                ""
+            ].join("\n")
+        );
         const ratio = find(report, "Size gap");
         expect(ratio.claim.kind).toBe("size-ratio");
-        expect(ratio.verdict).toMatchObject({verdict: "refuted", correctedValue: `${Number((30.5 / 1.24).toFixed(1))}x`});
+        expect(ratio.verdict).toMatchObject({
+            verdict: "refuted",
+            correctedValue: `${Number((30.5 / 1.24).toFixed(1))}x`
+        });
         expect(ratio.verdict.note).toMatch(/different models/);
     });
 });
 
 describe("bits per weight, memory, speed, quality", () => {
     it("bits per weight from the file size and parameter count", async () => {
-        const report = await check("Testlm-7B at Q4_K_M stores 4 bits per weight.\n\nTestlm-7B at Q4_K_M averages 4.9 bits per weight.");
-        const bpw = (4.15e9 * 8 / 6.8e9).toFixed(2);
+        const report = await check(
+            "Testlm-7B at Q4_K_M stores 4 bits per weight.\n\nTestlm-7B at Q4_K_M averages 4.9 bits per weight."
+        );
+        const bpw = ((4.15e9 * 8) / 6.8e9).toFixed(2);
         expect(find(report, "stores 4 bits").verdict).toMatchObject({verdict: "refuted", correctedValue: `${bpw} bpw`});
         expect(find(report, "4.9 bits").verdict.verdict).toBe("supported");
     });
 
     it("fits-in and runs-on claims against stated hardware limits", async () => {
-        const report = await check([
-            "Testlm-7B at Q4_K_M runs on a laptop.",
-            "Testlm-7B at Q4_K_M runs on a smartphone.",
-            "Sparse-30B-A3B at Q4_K_M fits in a 24 GB card.",
-            "Sparse-30B-A3B at Q4_K_M fits in a 16 GB card.",
-            "EncoderBase runs on a smartphone."
-        ].join("\n\n"));
+        const report = await check(
+            [
+                "Testlm-7B at Q4_K_M runs on a laptop.",
+                "Testlm-7B at Q4_K_M runs on a smartphone.",
+                "Sparse-30B-A3B at Q4_K_M fits in a 24 GB card.",
+                "Sparse-30B-A3B at Q4_K_M fits in a 16 GB card.",
+                "EncoderBase runs on a smartphone."
+            ].join("\n\n")
+        );
         expect(find(report, "laptop").verdict.verdict).toBe("supported");
         const phone = find(report, "Testlm-7B at Q4_K_M runs on a smartphone").verdict;
         expect(phone.verdict).toBe("refuted");
@@ -147,20 +179,27 @@ describe("bits per weight, memory, speed, quality", () => {
     });
 
     it("speed: reference ratios decide relative claims; absolute tok/s needs a measurement here", async () => {
-        const report = await check("Q4_K_M speeds up generation a lot.\n\nTestlm-7B at Q4_K_M runs at 30 tokens per second.");
-        expect(find(report, "speeds up").verdict).toMatchObject({verdict: "supported", actual: "2.5x faster than 16-bit"});
+        const report = await check(
+            "Q4_K_M speeds up generation a lot.\n\nTestlm-7B at Q4_K_M runs at 30 tokens per second."
+        );
+        expect(find(report, "speeds up").verdict).toMatchObject({
+            verdict: "supported",
+            actual: "2.5x faster than 16-bit"
+        });
         const absolute = find(report, "30 tokens").verdict;
         expect(absolute.verdict).toBe("inconclusive");
         expect(absolute.command).toMatch(/llmproof/);
     });
 
     it("quality phrases graded by perplexity and KL divergence", async () => {
-        const report = await check([
-            "Q8_0 quantization is near-lossless.",
-            "Q4_K_M quantization preserves accuracy.",
-            "Q4_K_M quantization brings only minimal degradation.",
-            "Pico-1B keeps minimal quality loss at Q4_K_M."
-        ].join("\n\n"));
+        const report = await check(
+            [
+                "Q8_0 quantization is near-lossless.",
+                "Q4_K_M quantization preserves accuracy.",
+                "Q4_K_M quantization brings only minimal degradation.",
+                "Pico-1B keeps minimal quality loss at Q4_K_M."
+            ].join("\n\n")
+        );
         expect(find(report, "near-lossless").verdict.verdict).toBe("supported");
         const preserves = find(report, "preserves").verdict;
         expect(preserves.verdict).toBe("refuted");
@@ -192,7 +231,9 @@ describe("never supported when false", () => {
         ];
         const report = await check(falseClaims.join("\n\n"));
         for (const sentence of falseClaims) {
-            const verdicts = report.claims.filter((item) => item.claim.quote === sentence && item.claim.kind !== "unverifiable").map((item) => item.verdict.verdict);
+            const verdicts = report.claims
+                .filter((item) => item.claim.quote === sentence && item.claim.kind !== "unverifiable")
+                .map((item) => item.verdict.verdict);
             expect(verdicts.length, sentence).toBeGreaterThan(0);
             expect(verdicts, sentence).not.toContain("supported");
         }
@@ -201,14 +242,21 @@ describe("never supported when false", () => {
 
 describe("verified numbers", () => {
     it("keeps the labels and marks each value ✔, ✘ with the corrected figure, or ?", async () => {
-        const report = await check([
-            "Testlm-7B arrives", "", "Testlm-7B is the model of the week.", "",
-            "## At a Glance", "",
-            "- **Parameters:** 6.8B",
-            "- **Q4_K_M file:** 4.15 GB",
-            "- **Size cut vs F16:** ~60% smaller",
-            "- **GitHub stars:** 12k", ""
-        ].join("\n"));
+        const report = await check(
+            [
+                "Testlm-7B arrives",
+                "",
+                "Testlm-7B is the model of the week.",
+                "",
+                "## At a Glance",
+                "",
+                "- **Parameters:** 6.8B",
+                "- **Q4_K_M file:** 4.15 GB",
+                "- **Size cut vs F16:** ~60% smaller",
+                "- **GitHub stars:** 12k",
+                ""
+            ].join("\n")
+        );
         expect(report.verifiedNumbers).toHaveLength(1);
         const [box] = report.verifiedNumbers;
         expect(box!.title).toBe("At a Glance");
@@ -226,13 +274,34 @@ describe("verified numbers", () => {
 describe("sidecar claims", () => {
     it("joins explicit claims to the extracted ones and puts them in a box when asked", async () => {
         const report = await checkIssue("Nothing checkable here.", {
-            catalog, offline: true, twins: false,
+            catalog,
+            offline: true,
+            twins: false,
             sidecarClaims: [
-                {quote: "Sparse is about 25 times bigger than Pico", kind: "size-ratio", model: "sparse-30b-a3b", comparedTo: "Pico 1B", claimed: "25x"},
-                {quote: "Pico's Q4_K_M weighs 0.8 GB", kind: "file-size", model: "Pico-1B", quant: "q4_k_m", claimed: "0.8 GB", box: {title: "Editor's figures", label: "Pico file"}}
+                {
+                    quote: "Sparse is about 25 times bigger than Pico",
+                    kind: "size-ratio",
+                    model: "sparse-30b-a3b",
+                    comparedTo: "Pico 1B",
+                    claimed: "25x"
+                },
+                {
+                    quote: "Pico's Q4_K_M weighs 0.8 GB",
+                    kind: "file-size",
+                    model: "Pico-1B",
+                    quant: "q4_k_m",
+                    claimed: "0.8 GB",
+                    box: {title: "Editor's figures", label: "Pico file"}
+                }
             ]
         });
-        expect(report.claims.map((item) => [item.claim.source, item.verdict.verdict])).toEqual([["sidecar", "supported"], ["sidecar", "supported"]]);
-        expect(report.verifiedNumbers[0]).toMatchObject({title: "Editor's figures", items: [{label: "Pico file", mark: "✔"}]});
+        expect(report.claims.map((item) => [item.claim.source, item.verdict.verdict])).toEqual([
+            ["sidecar", "supported"],
+            ["sidecar", "supported"]
+        ]);
+        expect(report.verifiedNumbers[0]).toMatchObject({
+            title: "Editor's figures",
+            items: [{label: "Pico file", mark: "✔"}]
+        });
     });
 });

@@ -4,7 +4,7 @@ import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {BenchReportSchema, BenchRunSchema} from "../src/results/schema.js";
 import {loadRuns} from "../src/results/store.js";
-import {findLlamaBench} from "../src/bench/reference.js";
+import {findLlamaBench} from "../src/system/llama-tools.js";
 import {makeTestTwin} from "./helpers/models.js";
 import {runCli as runSharedCli, type CliResult} from "./helpers/cli.js";
 
@@ -35,12 +35,31 @@ afterAll(async () => {
 describe("llmproof bench", () => {
     it("prints valid JSON on stdout, progress on stderr, and saves each run", async () => {
         const resultsDir = join(workDir, "results-json");
-        const {code, stdout, stderr} = await runCli(["bench", twinPath, "-t", "1", "-p", "16", "-n", "4", "-r", "1", "--warmup", "0", "--json", "--results-dir", resultsDir]);
+        const {code, stdout, stderr} = await runCli([
+            "bench",
+            twinPath,
+            "-t",
+            "1",
+            "-p",
+            "16",
+            "-n",
+            "4",
+            "-r",
+            "1",
+            "--warmup",
+            "0",
+            "--json",
+            "--results-dir",
+            resultsDir
+        ]);
         expect(stderr).toMatch(/\[1\/2\] .*pp16 t=1/);
         expect(stderr).toMatch(/\[2\/2\] .*tg4 t=1/);
         expect(code).toBe(0);
         const report = BenchReportSchema.parse(JSON.parse(stdout));
-        expect(report.runs.map((run) => [run.test, run.status])).toEqual([["pp16", "ok"], ["tg4", "ok"]]);
+        expect(report.runs.map((run) => [run.test, run.status])).toEqual([
+            ["pp16", "ok"],
+            ["tg4", "ok"]
+        ]);
         const [pp, tg] = report.runs;
         expect(pp!.pp!.samples).toHaveLength(1);
         expect(pp!.pp!.tokensPerSecond.mean).toBeGreaterThan(0);
@@ -65,9 +84,30 @@ describe("llmproof bench", () => {
 
     it("records a corrupt model as a failed row, keeps the good one, and exits non-zero", async () => {
         const resultsDir = join(workDir, "results-mixed");
-        const {code, stdout, stderr} = await runCli(["bench", twinPath, corruptPath, "-t", "1", "-p", "16", "-n", "0", "-r", "1", "--warmup", "0", "--jsonl", "--no-ttft", "--results-dir", resultsDir]);
+        const {code, stdout, stderr} = await runCli([
+            "bench",
+            twinPath,
+            corruptPath,
+            "-t",
+            "1",
+            "-p",
+            "16",
+            "-n",
+            "0",
+            "-r",
+            "1",
+            "--warmup",
+            "0",
+            "--jsonl",
+            "--no-ttft",
+            "--results-dir",
+            resultsDir
+        ]);
         expect(code).not.toBe(0);
-        const runs = stdout.trimEnd().split("\n").map((line) => BenchRunSchema.parse(JSON.parse(line)));
+        const runs = stdout
+            .trimEnd()
+            .split("\n")
+            .map((line) => BenchRunSchema.parse(JSON.parse(line)));
         expect(runs.map((run) => [run.model.fileName, run.status])).toEqual([
             [twinPath.split("/").pop(), "ok"],
             ["corrupt.gguf", "failed"]
@@ -79,12 +119,32 @@ describe("llmproof bench", () => {
     });
 
     it.skipIf(llamaBench === null)("puts llama-bench's numbers beside ours with --cross-check", async () => {
-        const {code, stdout} = await runCli(["bench", twinPath, "-t", "1", "-p", "16", "-n", "0", "-r", "1", "--warmup", "0", "--no-ttft", "--json", "--no-save", "--cross-check"]);
+        const {code, stdout} = await runCli([
+            "bench",
+            twinPath,
+            "-t",
+            "1",
+            "-p",
+            "16",
+            "-n",
+            "0",
+            "-r",
+            "1",
+            "--warmup",
+            "0",
+            "--no-ttft",
+            "--json",
+            "--no-save",
+            "--cross-check"
+        ]);
         expect(code).toBe(0);
         const [run] = BenchReportSchema.parse(JSON.parse(stdout)).runs;
         expect(run!.reference).toMatchObject({tool: "llama-bench", tg: null});
         expect(run!.reference!.pp!.samples).toHaveLength(1);
-        expect(run!.reference!.ratio.pp).toBeCloseTo(run!.pp!.tokensPerSecond.mean / run!.reference!.pp!.tokensPerSecond.mean, 10);
+        expect(run!.reference!.ratio.pp).toBeCloseTo(
+            run!.pp!.tokensPerSecond.mean / run!.reference!.pp!.tokensPerSecond.mean,
+            10
+        );
     });
 
     it("refuses a missing model file before measuring anything", async () => {

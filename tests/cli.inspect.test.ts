@@ -7,7 +7,6 @@ import {GgufFactsSchema} from "../src/gguf/facts.js";
 import {makeTestTwinReport} from "./helpers/models.js";
 import type {TwinReport} from "../src/gguf/synth.js";
 
-
 let dir: string;
 let twin: TwinReport;
 beforeAll(async () => {
@@ -35,11 +34,15 @@ describe("llmproof inspect", () => {
         expect(result.code).toBe(0);
         const out = result.stdout;
         expect(out).toContain(twin.parameterCount.toLocaleString("en-US"));
-        expect(out).toMatch(new RegExp(`File size\\s+│ ${twin.fileBytes.toLocaleString("en-US")} bytes = [\\d.]+ GB = [\\d.]+ GiB`));
+        expect(out).toMatch(
+            new RegExp(`File size\\s+│ ${twin.fileBytes.toLocaleString("en-US")} bytes = [\\d.]+ GB = [\\d.]+ GiB`)
+        );
         expect(out).toContain("MOSTLY_Q4_K_M (Q4_K_M)");
         expect(out).toMatch(/Reduction vs 16-bit\s+│ \d+\.\d% smaller/);
         for (const mix of twin.typeMix)
-            expect(out).toMatch(new RegExp(`│ ${mix.type}\\s+│\\s+${mix.tensors} │\\s+${mix.parameters.toLocaleString("en-US")} │`));
+            expect(out).toMatch(
+                new RegExp(`│ ${mix.type}\\s+│\\s+${mix.tensors} │\\s+${mix.parameters.toLocaleString("en-US")} │`)
+            );
         expect(out).toMatch(/Context size\s+│ 128 tokens/);
         expect(out).toMatch(/RAM\s+│ [\d,]+ bytes/);
     });

@@ -2,11 +2,18 @@ import {afterEach, describe, expect, it, vi} from "vitest";
 import {ProgressLine, formatDuration} from "../src/download/progress.js";
 
 /** A stand-in terminal that records what is written to it. */
-function fakeTerminal(columns: number): {stream: NodeJS.WriteStream, lines: () => string[]} {
+function fakeTerminal(columns: number): {stream: NodeJS.WriteStream; lines: () => string[]} {
     const writes: string[] = [];
     const stream = {columns, write: (text: string) => writes.push(text) > 0} as unknown as NodeJS.WriteStream;
     // Each redraw starts with a carriage return and "erase line"; keep the last text of each.
-    return {stream, lines: () => writes.join("").split("\r\x1b[2K").filter((line) => line !== "")};
+    return {
+        stream,
+        lines: () =>
+            writes
+                .join("")
+                .split("\r\x1b[2K")
+                .filter((line) => line !== "")
+    };
 }
 
 afterEach(() => {
@@ -26,7 +33,9 @@ describe("download progress line", () => {
         vi.setSystemTime(2000);
         line.update(20 * mib, 100 * mib);
         const last = terminal.lines().at(-1)!;
-        expect(last).toMatch(/^model-Q4_K_M\.gguf \[#+-+\]  20\.0% 20\.00 MiB \/ 100\.00 MiB {2}10\.00 MiB\/s {2}ETA 00:08$/);
+        expect(last).toMatch(
+            /^model-Q4_K_M\.gguf \[#+-+\] {2}20\.0% 20\.00 MiB \/ 100\.00 MiB {2}10\.00 MiB\/s {2}ETA 00:08$/
+        );
         expect(last.length).toBeLessThan(100);
         line.finish();
         expect(terminal.lines().at(-1)).toMatch(/\n$/);

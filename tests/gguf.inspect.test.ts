@@ -25,7 +25,11 @@ interface TensorPlan {
  * A GGUF with the given tensors (zero-filled: inspect reads only the header) written by the project's
  * GGUF writer, so every expectation below is computed from the plan, not read back from the file.
  */
-async function writePlannedGguf(path: string, tensors: TensorPlan[], metadata: GgufMetadataEntry[]): Promise<GgufWriteResult> {
+async function writePlannedGguf(
+    path: string,
+    tensors: TensorPlan[],
+    metadata: GgufMetadataEntry[]
+): Promise<GgufWriteResult> {
     return await writeGguf(path, {
         metadata,
         tensors: tensors.map((tensor) => ({
@@ -74,8 +78,8 @@ const MIXED_TENSORS: TensorPlan[] = [
 ];
 
 /** Expected per-type sums, computed from the plan alone. */
-function expectedTypeMix(tensors: TensorPlan[]): Map<string, {tensors: number, parameters: number, bytes: number}> {
-    const mix = new Map<string, {tensors: number, parameters: number, bytes: number}>();
+function expectedTypeMix(tensors: TensorPlan[]): Map<string, {tensors: number; parameters: number; bytes: number}> {
+    const mix = new Map<string, {tensors: number; parameters: number; bytes: number}>();
     for (const tensor of tensors) {
         const entry = mix.get(tensor.type) ?? {tensors: 0, parameters: 0, bytes: 0};
         entry.tensors++;
@@ -121,29 +125,35 @@ describe("inspectGguf on synth shape-twins", () => {
         ["tiny-test", "Q4_K_M", "MOSTLY_Q4_K_M"],
         ["tiny-qwen2", "Q8_0", "MOSTLY_Q8_0"]
     ];
-    it.each(cases)("%s %s: reports the parameter count, types and sizes the writer put in", async (preset, quant, fileType) => {
-        const report = await makeTestTwinReport({preset, quant});
-        const facts = await inspectGguf(report.path);
+    it.each(cases)(
+        "%s %s: reports the parameter count, types and sizes the writer put in",
+        async (preset, quant, fileType) => {
+            const report = await makeTestTwinReport({preset, quant});
+            const facts = await inspectGguf(report.path);
 
-        expect(facts.parameterCount).toBe(report.parameterCount);
-        expect(facts.tensorCount).toBe(report.tensorCount);
-        expect(facts.fileBytes).toBe(report.fileBytes);
-        expect(facts.headerBytes).toBe(report.headerBytes);
-        // The writer counts the tensor data with its alignment padding; inspect counts the tensors alone.
-        expect(facts.fileBytes - facts.headerBytes!).toBe(report.tensorDataBytes);
-        expect(facts.tensorDataBytes).toBe(sum(report.typeMix.map((mix) => mix.bytes)));
-        const byType = (a: {type: string}, b: {type: string}) => a.type.localeCompare(b.type);
-        expect(facts.tensorTypes.map(({type, tensors, parameters, bytes}) => ({type, tensors, parameters, bytes})).sort(byType))
-            .toEqual([...report.typeMix].sort(byType));
-        expect(facts.fileType).toBe(fileType);
-        expect(facts.architecture).toBe(report.shape.architecture);
-        expect(facts.modelName).toBe(report.name);
-        expect(facts.contextLength).toBe(report.shape.contextLength);
-        expect(facts.vocabularySize).toBe(report.shape.vocabSize);
-        expect(facts.layerCount).toBe(report.shape.layers);
-        expect(facts.embeddingLength).toBe(report.shape.hiddenSize);
-        expect(facts.description).toMatch(/random/i);
-    });
+            expect(facts.parameterCount).toBe(report.parameterCount);
+            expect(facts.tensorCount).toBe(report.tensorCount);
+            expect(facts.fileBytes).toBe(report.fileBytes);
+            expect(facts.headerBytes).toBe(report.headerBytes);
+            // The writer counts the tensor data with its alignment padding; inspect counts the tensors alone.
+            expect(facts.fileBytes - facts.headerBytes!).toBe(report.tensorDataBytes);
+            expect(facts.tensorDataBytes).toBe(sum(report.typeMix.map((mix) => mix.bytes)));
+            const byType = (a: {type: string}, b: {type: string}) => a.type.localeCompare(b.type);
+            expect(
+                facts.tensorTypes
+                    .map(({type, tensors, parameters, bytes}) => ({type, tensors, parameters, bytes}))
+                    .sort(byType)
+            ).toEqual([...report.typeMix].sort(byType));
+            expect(facts.fileType).toBe(fileType);
+            expect(facts.architecture).toBe(report.shape.architecture);
+            expect(facts.modelName).toBe(report.name);
+            expect(facts.contextLength).toBe(report.shape.contextLength);
+            expect(facts.vocabularySize).toBe(report.shape.vocabSize);
+            expect(facts.layerCount).toBe(report.shape.layers);
+            expect(facts.embeddingLength).toBe(report.shape.hiddenSize);
+            expect(facts.description).toMatch(/random/i);
+        }
+    );
 
     it("estimates memory with node-llama-cpp for a stated context size", async () => {
         const report = await makeTestTwinReport({preset: "tiny-test", quant: "Q8_0"});
@@ -158,7 +168,9 @@ describe("inspectGguf on synth shape-twins", () => {
         expect(large.context!.ramBytes).toBeGreaterThan(small.context!.ramBytes);
         expect(large.model!.ramBytes).toBe(small.model!.ramBytes);
         // Without a stated size the estimate uses the model's own context when it is under 4096.
-        expect((await inspectGguf(report.path, {memoryEstimate: {}})).memoryEstimate!.contextSize).toBe(report.shape.contextLength);
+        expect((await inspectGguf(report.path, {memoryEstimate: {}})).memoryEstimate!.contextSize).toBe(
+            report.shape.contextLength
+        );
     });
 });
 
@@ -187,7 +199,9 @@ describe("inspectGguf on files written by the GGUF writer", () => {
             expect(share.byteShare).toBeCloseTo(expected.bytes / tensorData, 12);
         }
         // Listed largest first.
-        expect(facts.tensorTypes.map((share) => share.bytes)).toEqual([...facts.tensorTypes.map((share) => share.bytes)].sort((a, b) => b - a));
+        expect(facts.tensorTypes.map((share) => share.bytes)).toEqual(
+            [...facts.tensorTypes.map((share) => share.bytes)].sort((a, b) => b - a)
+        );
 
         expect(facts.bitsPerWeight.file).toBeCloseTo((written.fileBytes * 8) / parameters, 12);
         expect(facts.bitsPerWeight.tensorData).toBeCloseTo((tensorData * 8) / parameters, 12);
@@ -222,10 +236,14 @@ describe("inspectGguf on files written by the GGUF writer", () => {
             {name: "blk.0.ffn_down_shexp.weight", dimensions: [32, 64], type: "Q8_0"}
         ];
         const path = join(dir, "moe.gguf");
-        await writePlannedGguf(path, tensors, llamaMetadata([
-            entry.u32("llama.expert_count", expertCount),
-            entry.u32("llama.expert_used_count", expertsUsed)
-        ]));
+        await writePlannedGguf(
+            path,
+            tensors,
+            llamaMetadata([
+                entry.u32("llama.expert_count", expertCount),
+                entry.u32("llama.expert_used_count", expertsUsed)
+            ])
+        );
         const facts = await inspectGguf(path);
 
         const routed = sum(tensors.filter((tensor) => tensor.name.includes("_exps.")).map(plannedElements));
@@ -268,8 +286,9 @@ describe("inspectGguf on files written by the GGUF writer", () => {
 
     it("names the missing part of a split model", async () => {
         await writePlannedGguf(join(dir, "broken-00001-of-00002.gguf"), MIXED_TENSORS.slice(0, 3), llamaMetadata());
-        await expect(inspectGguf(join(dir, "broken-00001-of-00002.gguf")))
-            .rejects.toThrow(/^No such file: .*broken-00002-of-00002\.gguf \(part 2 of 2\)$/);
+        await expect(inspectGguf(join(dir, "broken-00001-of-00002.gguf"))).rejects.toThrow(
+            /^No such file: .*broken-00002-of-00002\.gguf \(part 2 of 2\)$/
+        );
     });
 
     it("rejects missing, non-GGUF and truncated files with one sentence", async () => {
@@ -282,11 +301,20 @@ describe("inspectGguf on files written by the GGUF writer", () => {
         const cases: [string, RegExp][] = [
             ["absent.gguf", /^No such file: .*absent\.gguf$/],
             ["notes.gguf", /notes\.gguf is not a GGUF file/],
-            ["cut-header.gguf", /cut-header\.gguf is truncated or corrupt \(its header needs \d+ bytes but the file has \d+\)/],
-            ["cut-data.gguf", /cut-data\.gguf is truncated or corrupt \(tensor \S+ ends at byte \d+ but the file has \d+\)/]
+            [
+                "cut-header.gguf",
+                /cut-header\.gguf is truncated or corrupt \(its header needs \d+ bytes but the file has \d+\)/
+            ],
+            [
+                "cut-data.gguf",
+                /cut-data\.gguf is truncated or corrupt \(tensor \S+ ends at byte \d+ but the file has \d+\)/
+            ]
         ];
         for (const [name, message] of cases) {
-            const error = await inspectGguf(join(dir, name)).then(() => undefined, (thrown: unknown) => thrown);
+            const error = await inspectGguf(join(dir, name)).then(
+                () => undefined,
+                (thrown: unknown) => thrown
+            );
             expect(error, name).toBeInstanceOf(UserError);
             expect((error as Error).message, name).toMatch(message);
             expect((error as Error).message, name).not.toContain("\n");
@@ -308,7 +336,10 @@ describe("inspectGguf over HTTP", () => {
     beforeAll(async () => {
         bigPath = join(dir, "remote", "big.gguf");
         big = await writePlannedGguf(bigPath, bigTensors, llamaMetadata([entry.u32("general.file_type", 0)]));
-        server = await startRangeServer({rootDir: join(dir, "remote"), routes: {"/split-00001-of-00003.gguf": {file: join(dir, "split-00001-of-00003.gguf")}}});
+        server = await startRangeServer({
+            rootDir: join(dir, "remote"),
+            routes: {"/split-00001-of-00003.gguf": {file: join(dir, "split-00001-of-00003.gguf")}}
+        });
     });
     afterAll(async () => {
         await server?.close();
@@ -341,7 +372,9 @@ describe("inspectGguf over HTTP", () => {
 
     it("turns HTTP errors into a sentence with the status", async () => {
         server.setRoute("/gated.gguf", {body: "no", status: 403});
-        await expect(inspectGguf(`${server.url}/missing.gguf`)).rejects.toThrow(/Could not read http:\/\/127\.0\.0\.1:\d+\/missing\.gguf: the server answered HTTP 404/);
+        await expect(inspectGguf(`${server.url}/missing.gguf`)).rejects.toThrow(
+            /Could not read http:\/\/127\.0\.0\.1:\d+\/missing\.gguf: the server answered HTTP 404/
+        );
         await expect(inspectGguf(`${server.url}/gated.gguf`)).rejects.toThrow(/HTTP 403.*access denied/);
     });
 });
@@ -371,10 +404,13 @@ describe("inspectGguf on real llama.cpp files", () => {
 describe("splitPartSources", () => {
     it("lists every part of a split name, for paths and URLs", () => {
         expect(splitPartSources("/m/a-00002-of-00003.gguf")).toEqual([
-            "/m/a-00001-of-00003.gguf", "/m/a-00002-of-00003.gguf", "/m/a-00003-of-00003.gguf"
+            "/m/a-00001-of-00003.gguf",
+            "/m/a-00002-of-00003.gguf",
+            "/m/a-00003-of-00003.gguf"
         ]);
         expect(splitPartSources("https://example.org/x/a-00001-of-00002.gguf?download=1")).toEqual([
-            "https://example.org/x/a-00001-of-00002.gguf?download=1", "https://example.org/x/a-00002-of-00002.gguf?download=1"
+            "https://example.org/x/a-00001-of-00002.gguf?download=1",
+            "https://example.org/x/a-00002-of-00002.gguf?download=1"
         ]);
         expect(splitPartSources("/m/plain.gguf")).toEqual(["/m/plain.gguf"]);
         expect(splitPartSources("/m/odd-00004-of-00003.gguf")).toEqual(["/m/odd-00004-of-00003.gguf"]);

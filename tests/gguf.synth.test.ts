@@ -8,14 +8,32 @@ import {readGgufFileInfo} from "node-llama-cpp";
 import type {Llama} from "node-llama-cpp";
 import {loadLlama} from "../src/system/llama.js";
 import {
-    fp32ToFp16Bits, fp16BitsToFp32, fp32ToBf16Bits, quantizeQ8_0, quantizeQ4_0, dequantizeQ8_0, dequantizeQ4_0,
-    convertToF16, SeededRandom, randomBlocks, RANDOM_BLOCK_TYPES
+    fp32ToFp16Bits,
+    fp16BitsToFp32,
+    fp32ToBf16Bits,
+    quantizeQ8_0,
+    quantizeQ4_0,
+    dequantizeQ8_0,
+    dequantizeQ4_0,
+    convertToF16,
+    SeededRandom,
+    randomBlocks,
+    RANDOM_BLOCK_TYPES
 } from "../src/gguf/quantize.js";
 import {
-    resolveShape, twinTensors, planTensorTypes, findQuantRecipe, TWIN_QUANT_NAMES
+    resolveShape,
+    twinTensors,
+    planTensorTypes,
+    findQuantRecipe,
+    TWIN_QUANT_NAMES
 } from "../src/gguf/twin-layout.js";
 import {
-    writeGgufFromTensors, writeTwinGguf, makeRandomWeights, estimateTwinGguf, TwinReportSchema, resolveSynthShape
+    writeGgufFromTensors,
+    writeTwinGguf,
+    makeRandomWeights,
+    estimateTwinGguf,
+    TwinReportSchema,
+    resolveSynthShape
 } from "../src/gguf/synth.js";
 import {findShapePreset} from "../src/gguf/shape-presets.js";
 import {ggmlTypeById, ggmlTypeByName, tensorBytes} from "../src/gguf/ggml-types.js";
@@ -38,27 +56,27 @@ function readTensorBytes(path: string, fileOffset: number | bigint, bytes: numbe
 
 describe("ggml float conversions", () => {
     it("rounds fp32 to fp16 as ggml does (nearest even, overflow to inf, NaN quiet)", () => {
-        expect(fp32ToFp16Bits(1)).toBe(0x3C00);
-        expect(fp32ToFp16Bits(-2)).toBe(0xC000);
+        expect(fp32ToFp16Bits(1)).toBe(0x3c00);
+        expect(fp32ToFp16Bits(-2)).toBe(0xc000);
         expect(fp32ToFp16Bits(0.5)).toBe(0x3800);
-        expect(fp32ToFp16Bits(65504)).toBe(0x7BFF);
-        expect(fp32ToFp16Bits(65520)).toBe(0x7C00); // halfway to the next binade rounds to infinity
+        expect(fp32ToFp16Bits(65504)).toBe(0x7bff);
+        expect(fp32ToFp16Bits(65520)).toBe(0x7c00); // halfway to the next binade rounds to infinity
         expect(fp32ToFp16Bits(2 ** -24)).toBe(0x0001); // smallest subnormal
         expect(fp32ToFp16Bits(2 ** -26)).toBe(0x0000);
-        expect(fp32ToFp16Bits(1 + 2 ** -11)).toBe(0x3C00); // tie: to even
-        expect(fp32ToFp16Bits(1 + 3 * 2 ** -11)).toBe(0x3C02); // tie: to even (up)
-        expect(fp32ToFp16Bits(Number.NaN)).toBe(0x7E00);
+        expect(fp32ToFp16Bits(1 + 2 ** -11)).toBe(0x3c00); // tie: to even
+        expect(fp32ToFp16Bits(1 + 3 * 2 ** -11)).toBe(0x3c02); // tie: to even (up)
+        expect(fp32ToFp16Bits(Number.NaN)).toBe(0x7e00);
         expect(fp32ToFp16Bits(-0)).toBe(0x8000);
-        for (const bits of [0x0001, 0x03FF, 0x0400, 0x3C00, 0x3555, 0x7BFF, 0xBC01])
+        for (const bits of [0x0001, 0x03ff, 0x0400, 0x3c00, 0x3555, 0x7bff, 0xbc01])
             expect(fp32ToFp16Bits(fp16BitsToFp32(bits))).toBe(bits);
     });
 
     it("rounds fp32 to bf16 to nearest even", () => {
-        expect(fp32ToBf16Bits(1)).toBe(0x3F80);
-        expect(fp32ToBf16Bits(-2)).toBe(0xC000);
+        expect(fp32ToBf16Bits(1)).toBe(0x3f80);
+        expect(fp32ToBf16Bits(-2)).toBe(0xc000);
         // 1 + 2^-8 is halfway between 1 and 1 + 2^-7: ties to the even mantissa (1)
-        expect(fp32ToBf16Bits(1 + 2 ** -8)).toBe(0x3F80);
-        expect(fp32ToBf16Bits(1 + 3 * 2 ** -8)).toBe(0x3F82);
+        expect(fp32ToBf16Bits(1 + 2 ** -8)).toBe(0x3f80);
+        expect(fp32ToBf16Bits(1 + 3 * 2 ** -8)).toBe(0x3f82);
     });
 });
 
@@ -86,7 +104,7 @@ describe("Q8_0 / Q4_0 quantization (llama.cpp reference rounding)", () => {
         const out = quantizeQ4_0(block);
         expect(out.length).toBe(18);
         expect(out.readUInt16LE(0)).toBe(0x4000);
-        const low = [...out.subarray(2, 9)].map((byte) => byte & 0x0F);
+        const low = [...out.subarray(2, 9)].map((byte) => byte & 0x0f);
         // -16 -> 0.5 -> 0; 14 -> 15.5 -> 15; 15 -> 16 -> min 15; 1 -> 9; -1 -> 8; 0 -> 8.5 -> 8; 3 -> 10
         expect(low).toEqual([0, 15, 15, 9, 8, 8, 10]);
         expect(out[2]! >> 4).toBe(12); // 7 * 0.5 + 8.5 = 12
@@ -94,9 +112,9 @@ describe("Q8_0 / Q4_0 quantization (llama.cpp reference rounding)", () => {
         const positive = new Float32Array(32);
         positive.set([16, -16]);
         const outPositive = quantizeQ4_0(positive);
-        expect(outPositive.readUInt16LE(0)).toBe(0xC000);
-        expect(outPositive[2]! & 0x0F).toBe(0);
-        expect(outPositive[3]! & 0x0F).toBe(15);
+        expect(outPositive.readUInt16LE(0)).toBe(0xc000);
+        expect(outPositive[2]! & 0x0f).toBe(0);
+        expect(outPositive[3]! & 0x0f).toBe(15);
     });
 
     // Known answers produced by llama.cpp's own llama-quantize (--pure Q8_0 / Q4_0 / F16) on these
@@ -109,9 +127,12 @@ describe("Q8_0 / Q4_0 quantization (llama.cpp reference rounding)", () => {
         values[102] = -2.5 * 0.01;
         return values; // the last block stays all zero
     }
-    const llamaQuantizeQ8_0 = "d811000d25415b69660a07f6d9b79781f0e8ed00224a7312232b2610ebbcf1ddcabfdb11c4da020719314957564103f9e2c5a8948ff4f4011c3f637f111d1c0cedc499ee9611dacdcee003340d2339494a3915fcebd1b6a19ba9fa01163557727f0f1308efcb1f21faf7fffe7f03fd0306010304040301fefffefcfbfafbfd00010305060707010000000000000000000000000000000000000000000000000000000000000000000000";
-    const llamaQuantizeQ4_0 = "cc217889aadcfe9faeb9a897764371605746cfa1fc9a988866452303736468789accfe9f8aa1daebebda8885775634130374777899bb14b188898888808888888888888888888888008088888888888888888888888888888888";
-    const llamaQuantizeF16Head = "0000d020bb26f629252ccc2ca42cfa1ecf1c7b9f0ea7a9aacfacccadf1a174a418a3ce0d1f26c82a3c2da2226326e927e626c921bfa33daa5ba16ca6f7a8eca9";
+    const llamaQuantizeQ8_0 =
+        "d811000d25415b69660a07f6d9b79781f0e8ed00224a7312232b2610ebbcf1ddcabfdb11c4da020719314957564103f9e2c5a8948ff4f4011c3f637f111d1c0cedc499ee9611dacdcee003340d2339494a3915fcebd1b6a19ba9fa01163557727f0f1308efcb1f21faf7fffe7f03fd0306010304040301fefffefcfbfafbfd00010305060707010000000000000000000000000000000000000000000000000000000000000000000000";
+    const llamaQuantizeQ4_0 =
+        "cc217889aadcfe9faeb9a897764371605746cfa1fc9a988866452303736468789accfe9f8aa1daebebda8885775634130374777899bb14b188898888808888888888888888888888008088888888888888888888888888888888";
+    const llamaQuantizeF16Head =
+        "0000d020bb26f629252ccc2ca42cfa1ecf1c7b9f0ea7a9aacfacccadf1a174a418a3ce0d1f26c82a3c2da2226326e927e626c921bfa33daa5ba16ca6f7a8eca9";
 
     it("matches llama-quantize bit for bit on known values", () => {
         const values = knownValues();
@@ -130,8 +151,8 @@ describe("Q8_0 / Q4_0 quantization (llama.cpp reference rounding)", () => {
             const amax = Math.max(...slice.map(Math.abs));
             for (let j = 0; j < 32; j++) {
                 const i = block * 32 + j;
-                expect(Math.abs(q8[i]! - values[i]!)).toBeLessThanOrEqual(amax / 127 * 0.6 + 1e-7) // half a step plus the f16 rounding of d;
-                expect(Math.abs(q4[i]! - values[i]!)).toBeLessThanOrEqual(amax / 8 * 1.01 + 1e-7);
+                expect(Math.abs(q8[i]! - values[i]!)).toBeLessThanOrEqual((amax / 127) * 0.6 + 1e-7); // half a step plus the f16 rounding of d;
+                expect(Math.abs(q4[i]! - values[i]!)).toBeLessThanOrEqual((amax / 8) * 1.01 + 1e-7);
             }
         }
     });
@@ -142,7 +163,13 @@ describe("Q8_0 / Q4_0 quantization (llama.cpp reference rounding)", () => {
             const blocks = randomBlocks(type, 64, new SeededRandom(1));
             expect(blocks.length).toBe(64 * info.typeSize);
             const scaleOffsets: Record<string, number[]> = {
-                Q8_0: [0], Q4_0: [0], Q5_0: [0], Q5_1: [0], Q4_K: [0, 2], Q5_K: [0, 2], Q6_K: [208]
+                Q8_0: [0],
+                Q4_0: [0],
+                Q5_0: [0],
+                Q5_1: [0],
+                Q4_K: [0, 2],
+                Q5_K: [0, 2],
+                Q6_K: [208]
             };
             for (let block = 0; block < 64; block++)
                 for (const offset of scaleOffsets[type] ?? []) {
@@ -173,12 +200,18 @@ describe("tensor types per quantization (llama.cpp's quantizer rules)", () => {
         expect(plan.types.get("blk.5.ffn_down.weight")).toBe("Q6_K"); // (5 - 3) % 3 == 2
         expect(plan.types.get("blk.0.attn_q.bias")).toBe("F32");
         expect(plan.fallbacks.length).toBe(145);
-        expect(plan.fallbacks.find((f) => f.tensor === "blk.3.attn_q.weight")).toMatchObject({wanted: "Q4_K", used: "Q5_0", rowLength: 896});
+        expect(plan.fallbacks.find((f) => f.tensor === "blk.3.attn_q.weight")).toMatchObject({
+            wanted: "Q4_K",
+            used: "Q5_0",
+            rowLength: 896
+        });
     });
 
     it("Q4_0 keeps a tied output in Q6_K, or Q8_0 when its rows are not whole K-blocks", () => {
         const qwen = resolveShape(findShapePreset("qwen2.5-0.5b").shape);
-        expect(planTensorTypes(qwen, twinTensors(qwen), findQuantRecipe("Q4_0")).types.get("token_embd.weight")).toBe("Q8_0");
+        expect(planTensorTypes(qwen, twinTensors(qwen), findQuantRecipe("Q4_0")).types.get("token_embd.weight")).toBe(
+            "Q8_0"
+        );
         const tiny = resolveShape(findShapePreset("tiny-qwen2").shape);
         const plan = planTensorTypes(tiny, twinTensors(tiny), findQuantRecipe("Q4_0"));
         expect(plan.types.get("token_embd.weight")).toBe("Q6_K");
@@ -188,8 +221,14 @@ describe("tensor types per quantization (llama.cpp's quantizer rules)", () => {
 
     it("Q4_K_S, Q5_K_M and the pure Q4_K follow their own rules on a 32-layer untied llama", () => {
         const shape = resolveShape({
-            architecture: "llama", hiddenSize: 256, layers: 32, heads: 4, kvHeads: 2, ffnSize: 512,
-            vocabSize: 512, contextLength: 512
+            architecture: "llama",
+            hiddenSize: 256,
+            layers: 32,
+            heads: 4,
+            kvHeads: 2,
+            ffnSize: 512,
+            vocabSize: 512,
+            contextLength: 512
         });
         const tensors = twinTensors(shape);
         const typesOf = (quant: string) => planTensorTypes(shape, tensors, findQuantRecipe(quant)).types;
@@ -205,7 +244,9 @@ describe("tensor types per quantization (llama.cpp's quantizer rules)", () => {
         expect(m.get("blk.5.ffn_down.weight")).toBe("Q5_K");
         expect(m.get("blk.6.ffn_down.weight")).toBe("Q6_K"); // (6 - 4) % 3 == 2
         const pure = typesOf("Q4_K");
-        expect(new Set([...tensors].filter((t) => t.kind === "weight").map((t) => pure.get(t.name)))).toEqual(new Set(["Q4_K"]));
+        expect(new Set([...tensors].filter((t) => t.kind === "weight").map((t) => pure.get(t.name)))).toEqual(
+            new Set(["Q4_K"])
+        );
         expect(typesOf("Q8_0-F32-norms")).toEqual(typesOf("Q8_0"));
     });
 
@@ -241,7 +282,10 @@ describe("twin file sizes against real llama.cpp files (header only, nothing wri
 
 describe("synth writes GGUF files node-llama-cpp reads back exactly", () => {
     const cases: Array<[string, string]> = [
-        ["tiny-test", "Q4_K_M"], ["tiny-qwen2", "Q4_0"], ["tiny-qwen3", "F16"], ["stories260k", "Q4_K_M"]
+        ["tiny-test", "Q4_K_M"],
+        ["tiny-qwen2", "Q4_0"],
+        ["tiny-qwen3", "F16"],
+        ["stories260k", "Q4_K_M"]
     ];
 
     it.each(cases)("%s %s: tensors, types, offsets and metadata", async (preset, quant) => {
@@ -264,9 +308,13 @@ describe("synth writes GGUF files node-llama-cpp reads back exactly", () => {
         expect(parameters).toBe(report.parameterCount);
         expect(Number(info.fullTensorInfo![0]!.fileOffset)).toBe(report.headerBytes);
         const last = info.fullTensorInfo!.at(-1)!;
-        const lastBytes = tensorBytes(ggmlTypeById(last.ggmlType)!, last.dimensions.reduce((a: number, b) => a * Number(b), 1));
+        const lastBytes = tensorBytes(
+            ggmlTypeById(last.ggmlType)!,
+            last.dimensions.reduce((a: number, b) => a * Number(b), 1)
+        );
         expect(report.fileBytes - (Number(last.fileOffset) + lastBytes)).toBeLessThan(32);
 
+        // biome-ignore lint/suspicious/noExplicitAny: the parsed GGUF metadata tree is untyped
         const metadata = info.metadata as Record<string, any>;
         expect(metadata.general.architecture).toBe(shape.architecture);
         expect(metadata.general.description).toMatch(/RANDOM/);
@@ -284,12 +332,15 @@ describe("synth writes GGUF files node-llama-cpp reads back exactly", () => {
         // Norm weights are exactly 1; quantized blocks have finite scales.
         const norm = info.fullTensorInfo!.find((t) => t.name === "blk.0.attn_norm.weight")!;
         const normBytes = readTensorBytes(report.path, norm.fileOffset, shape.hiddenSize * 4);
-        expect(new Set(Array.from({length: shape.hiddenSize}, (_, i) => normBytes.readFloatLE(i * 4)))).toEqual(new Set([1]));
+        expect(new Set(Array.from({length: shape.hiddenSize}, (_, i) => normBytes.readFloatLE(i * 4)))).toEqual(
+            new Set([1])
+        );
     });
 
     it("is reproducible from its seed and differs for another seed", async () => {
         const shape = findShapePreset("tiny-test").shape;
-        const write = (seed: number, file: string) => writeTwinGguf({shape, quant: "Q4_K_M", seed, outputPath: join(testModelsDir(), file)});
+        const write = (seed: number, file: string) =>
+            writeTwinGguf({shape, quant: "Q4_K_M", seed, outputPath: join(testModelsDir(), file)});
         const [a, b, c] = [await write(1, "seed1a.gguf"), await write(1, "seed1b.gguf"), await write(2, "seed2.gguf")];
         const read = (path: string) => readTensorBytes(path, 0, statSync(path).size);
         expect(read(a.path).equals(read(b.path))).toBe(true);
@@ -303,11 +354,21 @@ describe("writeGgufFromTensors", () => {
         const shape = findShapePreset("tiny-test").shape;
         const weights = makeRandomWeights(shape, 9);
         for (const quant of ["Q8_0", "Q4_0", "F16"] as const) {
-            const report = await writeGgufFromTensors({outputPath: join(testModelsDir(), `from-weights-${quant}.gguf`), shape, quant, weights});
+            const report = await writeGgufFromTensors({
+                outputPath: join(testModelsDir(), `from-weights-${quant}.gguf`),
+                shape,
+                quant,
+                weights
+            });
             const info = await readGgufFileInfo(report.path, {logWarnings: false});
             const tensor = info.fullTensorInfo!.find((t) => t.name === "blk.1.ffn_down.weight")!;
             const values = weights.get("blk.1.ffn_down.weight")!;
-            const expected = quant === "Q8_0" ? quantizeQ8_0(values) : quant === "Q4_0" ? quantizeQ4_0(values) : convertToF16(values);
+            const expected =
+                quant === "Q8_0"
+                    ? quantizeQ8_0(values)
+                    : quant === "Q4_0"
+                      ? quantizeQ4_0(values)
+                      : convertToF16(values);
             expect(ggmlTypeById(tensor.ggmlType)?.name).toBe(quant);
             expect(readTensorBytes(report.path, tensor.fileOffset, expected.length).equals(expected)).toBe(true);
             const norm = info.fullTensorInfo!.find((t) => t.name === "output_norm.weight")!;
@@ -319,8 +380,9 @@ describe("writeGgufFromTensors", () => {
         const shape = findShapePreset("tiny-test").shape;
         const weights = makeRandomWeights(shape, 9);
         weights.set("output_norm.weight", new Float32Array(3));
-        await expect(writeGgufFromTensors({outputPath: join(testModelsDir(), "bad.gguf"), shape, quant: "Q8_0", weights}))
-            .rejects.toThrow(/needs 256 values/);
+        await expect(
+            writeGgufFromTensors({outputPath: join(testModelsDir(), "bad.gguf"), shape, quant: "Q8_0", weights})
+        ).rejects.toThrow(/needs 256 values/);
         expect(existsSync(join(testModelsDir(), "bad.gguf"))).toBe(false);
     });
 });
@@ -334,7 +396,7 @@ describe("node-llama-cpp loads every twin type and generates finite tokens", () 
         await llama?.dispose();
     });
 
-    async function generate(path: string): Promise<{tokens: number[], finite: boolean, roundTrip: string}> {
+    async function generate(path: string): Promise<{tokens: number[]; finite: boolean; roundTrip: string}> {
         const model = await llama.loadModel({modelPath: path});
         try {
             // one thread: tiny models gain nothing from more, and a busy machine makes thread sync slow
@@ -345,7 +407,11 @@ describe("node-llama-cpp loads every twin type and generates finite tokens", () 
                 const prompt = model.tokenize(text);
                 const tokens: number[] = [];
                 let finite = true;
-                for await (const item of sequence.evaluateWithMetadata(prompt, {probabilities: true}, {temperature: 0})) {
+                for await (const item of sequence.evaluateWithMetadata(
+                    prompt,
+                    {probabilities: true},
+                    {temperature: 0}
+                )) {
                     let sum = 0;
                     for (const probability of item.probabilities.values()) {
                         if (!Number.isFinite(probability)) finite = false;
@@ -372,7 +438,11 @@ describe("node-llama-cpp loads every twin type and generates finite tokens", () 
         expect(result.roundTrip).toBe("Hello, twin! 1 + 1 = 2");
     });
 
-    it.each([["tiny-qwen2", "Q4_K_M"], ["tiny-qwen3", "Q8_0"], ["stories260k", "Q4_K_M"]])("%s %s", async (preset, quant) => {
+    it.each([
+        ["tiny-qwen2", "Q4_K_M"],
+        ["tiny-qwen3", "Q8_0"],
+        ["stories260k", "Q4_K_M"]
+    ])("%s %s", async (preset, quant) => {
         const {path} = await makeTestTwinReport({preset, quant});
         const result = await generate(path);
         expect(result.tokens.length).toBe(4);
@@ -382,7 +452,10 @@ describe("node-llama-cpp loads every twin type and generates finite tokens", () 
     it("a model written from given weights (Q4_0) runs too", async () => {
         const shape = findShapePreset("tiny-qwen2").shape;
         const report = await writeGgufFromTensors({
-            outputPath: join(testModelsDir(), "given-weights-qwen2-Q4_0.gguf"), shape, quant: "Q4_0", weights: makeRandomWeights(shape, 3)
+            outputPath: join(testModelsDir(), "given-weights-qwen2-Q4_0.gguf"),
+            shape,
+            quant: "Q4_0",
+            weights: makeRandomWeights(shape, 3)
         });
         const result = await generate(report.path);
         expect(result.finite).toBe(true);
@@ -394,7 +467,11 @@ describe("llmproof synth (CLI)", () => {
 
     it("writes a twin and prints its report as JSON", async () => {
         const output = join(testModelsDir(), "cli-twin.gguf");
-        const {stdout} = await execFileAsync(process.execPath, [cli, "synth", "--preset", "tiny-qwen3", "--quant", "q4_k_m", "--layers", "1", "-o", output, "--json"], {cwd: repoRoot});
+        const {stdout} = await execFileAsync(
+            process.execPath,
+            [cli, "synth", "--preset", "tiny-qwen3", "--quant", "q4_k_m", "--layers", "1", "-o", output, "--json"],
+            {cwd: repoRoot}
+        );
         const report = TwinReportSchema.parse(JSON.parse(stdout));
         expect(report.path).toBe(output);
         expect(report.quant).toBe("Q4_K_M");
@@ -405,12 +482,23 @@ describe("llmproof synth (CLI)", () => {
     });
 
     it("builds a shape from flags", async () => {
-        const {shape, label} = await resolveSynthShape({overrides: {
-            architecture: "qwen2", hiddenSize: 128, layers: 1, heads: 2, ffnSize: 256, vocabSize: 300, contextLength: 128, qkvBias: true
-        }});
+        const {shape, label} = await resolveSynthShape({
+            overrides: {
+                architecture: "qwen2",
+                hiddenSize: 128,
+                layers: 1,
+                heads: 2,
+                ffnSize: 256,
+                vocabSize: 300,
+                contextLength: 128,
+                qkvBias: true
+            }
+        });
         expect(shape.kvHeads).toBe(2);
         expect(label).toBe("qwen2-h128-l1");
-        await expect(resolveSynthShape({overrides: {architecture: "llama", hiddenSize: 64}})).rejects.toThrow(/missing --layers, --heads, --ffn, --vocab, --ctx/);
+        await expect(resolveSynthShape({overrides: {architecture: "llama", hiddenSize: 64}})).rejects.toThrow(
+            /missing --layers, --heads, --ffn, --vocab, --ctx/
+        );
     });
 
     it.each([
@@ -419,9 +507,11 @@ describe("llmproof synth (CLI)", () => {
         [["--arch", "llama", "--hidden", "64"], /missing --layers/],
         [["--preset", "tiny-test", "-o", join(repoRoot, "package.json", "x.gguf")], /Cannot write/]
     ])("bad input %j fails with one sentence", async (args, message) => {
-        const result = await execFileAsync(process.execPath, [cli, "synth", ...(args as string[])], {cwd: repoRoot}).then(
+        const result = await execFileAsync(process.execPath, [cli, "synth", ...(args as string[])], {
+            cwd: repoRoot
+        }).then(
             () => ({code: 0, stderr: ""}),
-            (error: {code: number, stderr: string}) => ({code: error.code, stderr: error.stderr})
+            (error: {code: number; stderr: string}) => ({code: error.code, stderr: error.stderr})
         );
         expect(result.code).not.toBe(0);
         expect(result.stderr).toMatch(message as RegExp);

@@ -6,7 +6,6 @@ import {runCli} from "./helpers/cli.js";
 import {QualityReportSchema} from "../src/quality/schema.js";
 import {makeTestModelFromWeights} from "./helpers/models.js";
 
-
 let dir: string;
 let f32Path: string;
 let q8Path: string;
@@ -58,7 +57,9 @@ describe("llmproof quality", () => {
         await writeFile(textPath, "Too short.");
         const short = await runCli(["quality", f32Path, q4Path, ...FAST, "--text", textPath]);
         expect(short.code).not.toBe(0);
-        expect(short.stderr).toMatch(/llmproof: The evaluation text is \d+ tokens long; a context of 32 needs at least 64/);
+        expect(short.stderr).toMatch(
+            /llmproof: The evaluation text is \d+ tokens long; a context of 32 needs at least 64/
+        );
         expect(short.stderr).not.toMatch(/\n\s+at /); // no stack trace
     });
 });

@@ -1,7 +1,6 @@
 import {describe, expect, it} from "vitest";
-import {
-    argmax, covarianceOfMeans, klDivergence, logSoftmax, meanAndUncertainty, medianOfSorted, percentileOfSorted
-} from "../src/quality/math.js";
+import {argmax, covarianceOfMeans, klDivergence, logSoftmax, meanAndUncertainty} from "../src/quality/math.js";
+import {medianOfSorted, percentileOfSorted} from "../src/util/stats.js";
 import {ComparisonAccumulator, PerplexityAccumulator, scoreLogits} from "../src/quality/scoring.js";
 import {chunkTokens, planChunks, scoredTargets} from "../src/quality/chunks.js";
 import {BaselineStore} from "../src/quality/baseline-store.js";
@@ -25,8 +24,7 @@ describe("perplexity math", () => {
     it("perplexity is exp of the mean negative log-likelihood, with ppl * se as its uncertainty", () => {
         const accumulator = new PerplexityAccumulator();
         const probabilities = [0.5, 0.25, 0.125, 0.8, 0.05, 0.3, 0.6, 0.9, 0.2, 0.4, 0.7, 0.1];
-        for (const p of probabilities)
-            accumulator.add(scoreLogits([Math.log(p), Math.log(1 - p)], 0).nll);
+        for (const p of probabilities) accumulator.add(scoreLogits([Math.log(p), Math.log(1 - p)], 0).nll);
         const nll = probabilities.map((p) => -Math.log(p));
         const mean = nll.reduce((a, b) => a + b, 0) / nll.length;
         const variance = nll.reduce((a, b) => a + b * b, 0) / nll.length - mean * mean;
@@ -78,7 +76,13 @@ describe("perplexity math", () => {
 describe("comparison statistics", () => {
     it("a candidate identical to the baseline has KLD 0, same top 100% and Δp 0", () => {
         const accumulator = new ComparisonAccumulator(5, 4);
-        const rows = [[1, 2, 3, 4, 5], [5, 1, 1, 1, 1], [0, 0, 9, 0, 0], [2, 2, 2, 2, 3], [1, 0, 0, 0, 0]];
+        const rows = [
+            [1, 2, 3, 4, 5],
+            [5, 1, 1, 1, 1],
+            [0, 0, 9, 0, 0],
+            [2, 2, 2, 2, 3],
+            [1, 0, 0, 0, 0]
+        ];
         rows.forEach((logits, index) => {
             const baseline = scoreLogits(logits, index % 5);
             const result = accumulator.add({...baseline, logProbs: baseline.logProbs.slice()}, logits, index % 5);
@@ -131,7 +135,12 @@ describe("chunking as llama-perplexity", () => {
 describe("baseline store", () => {
     it("returns what was written, in memory and spilled to a temporary file", async () => {
         for (const memoryLimitBytes of [1 << 20, 0]) {
-            const store = await BaselineStore.create({vocabularySize: 3, positionsPerChunk: 2, chunkCount: 2, memoryLimitBytes});
+            const store = await BaselineStore.create({
+                vocabularySize: 3,
+                positionsPerChunk: 2,
+                chunkCount: 2,
+                memoryLimitBytes
+            });
             expect(store.spillsToDisk).toBe(memoryLimitBytes === 0);
             try {
                 await store.writeChunk(1, Float32Array.from([6, 5, 4, 3, 2, 1]));

@@ -18,15 +18,27 @@ function parseCsv(text: string): string[][] {
     for (let index = 0; index < text.length; index++) {
         const char = text[index]!;
         if (quoted) {
-            if (char === "\"" && text[index + 1] === "\"") { cell += "\""; index++; }
-            else if (char === "\"") quoted = false;
+            if (char === '"' && text[index + 1] === '"') {
+                cell += '"';
+                index++;
+            } else if (char === '"') quoted = false;
             else cell += char;
-        } else if (char === "\"") quoted = true;
-        else if (char === ",") { row.push(cell); cell = ""; }
-        else if (char === "\r" && text[index + 1] === "\n") { row.push(cell); rows.push(row); row = []; cell = ""; index++; }
-        else cell += char;
+        } else if (char === '"') quoted = true;
+        else if (char === ",") {
+            row.push(cell);
+            cell = "";
+        } else if (char === "\r" && text[index + 1] === "\n") {
+            row.push(cell);
+            rows.push(row);
+            row = [];
+            cell = "";
+            index++;
+        } else cell += char;
     }
-    if (cell !== "" || row.length > 0) { row.push(cell); rows.push(row); }
+    if (cell !== "" || row.length > 0) {
+        row.push(cell);
+        rows.push(row);
+    }
     return rows;
 }
 
@@ -46,15 +58,14 @@ describe("exporters", () => {
         const rows = parseCsv(exportRuns(runs, "csv"));
         expect(rows[0]).toEqual(csvHeader());
         expect(rows).toHaveLength(runs.length + 1);
-        for (const row of rows)
-            expect(row).toHaveLength(csvHeader().length);
+        for (const row of rows) expect(row).toHaveLength(csvHeader().length);
         const column = (name: string) => csvHeader().indexOf(name);
         expect(rows[1]![column("test")]).toBe("pp512");
         expect(rows[1]![column("pp_tps_samples")]).toBe("410.5;402.25;415");
         expect(Number(rows[1]![column("pp_tps_mean")])).toBeCloseTo(runs[0]!.pp!.tokensPerSecond.mean, 10);
         expect(rows[1]![column("tg_tps_mean")]).toBe("");
         expect(rows[2]![column("test")]).toBe("tg128 @ d1024");
-        expect(rows[3]![column("model_file")]).toBe("broken, \"model\".gguf");
+        expect(rows[3]![column("model_file")]).toBe('broken, "model".gguf');
         expect(rows[3]![column("failure_reason")]).toBe(runs[2]!.failure!.reason);
         expect(rows[3]![column("status")]).toBe("failed");
     });
@@ -62,7 +73,19 @@ describe("exporters", () => {
     it("table shows llama-bench-like columns without colour codes", () => {
         const table = exportRuns(runs, "table");
         expect(table).not.toMatch(/\u001b\[/);
-        for (const title of ["model", "size", "params", "backend", "threads", "test", "t/s", "TTFT ms", "load ms", "peak RSS", "status"])
+        for (const title of [
+            "model",
+            "size",
+            "params",
+            "backend",
+            "threads",
+            "test",
+            "t/s",
+            "TTFT ms",
+            "load ms",
+            "peak RSS",
+            "status"
+        ])
             expect(table).toContain(title);
         const pp = runs[0]!.pp!.tokensPerSecond;
         expect(table).toContain(`${pp.mean.toFixed(2)} ± ${pp.stddev!.toFixed(2)}`);
@@ -71,7 +94,9 @@ describe("exporters", () => {
         expect(table).toContain("494.03M");
         // Configuration columns that are the same in every row are left out.
         expect(table).not.toContain("n_batch");
-        expect(exportRuns([runs[0]!, {...runs[1]!, config: {...runs[1]!.config, batchSize: 512}}], "table")).toContain("n_batch");
+        expect(exportRuns([runs[0]!, {...runs[1]!, config: {...runs[1]!.config, batchSize: 512}}], "table")).toContain(
+            "n_batch"
+        );
     });
 
     it("md prints a Markdown table with escaped pipes", () => {
@@ -88,7 +113,9 @@ describe("exporters", () => {
     it("shows llama-bench's numbers and the ratio beside ours when cross-checked", () => {
         const ours = runs[0]!;
         const reference = {
-            tool: "llama-bench" as const, binary: "/opt/llama-bench", build: "abc123",
+            tool: "llama-bench" as const,
+            binary: "/opt/llama-bench",
+            build: "abc123",
             pp: {tokensPerSecond: {...ours.pp!.tokensPerSecond, mean: 400, stddev: 2}, samples: [398, 400, 402]},
             tg: null,
             ratio: {pp: ours.pp!.tokensPerSecond.mean / 400, tg: null}
@@ -101,8 +128,7 @@ describe("exporters", () => {
     });
 
     it("renders every format for an empty list", () => {
-        for (const format of REPORT_FORMATS)
-            expect(typeof exportRuns([], format)).toBe("string");
+        for (const format of REPORT_FORMATS) expect(typeof exportRuns([], format)).toBe("string");
         expect(JSON.parse(exportRuns([], "json"))).toEqual({schemaVersion: 1, runs: []});
     });
 });

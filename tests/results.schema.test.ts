@@ -3,7 +3,15 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {BenchReportSchema, BenchRunSchema, type BenchRun} from "../src/results/schema.js";
-import {listResultFiles, loadResultFile, loadRuns, resolveResultsDirectory, runFileName, saveReport, saveRun} from "../src/results/store.js";
+import {
+    listResultFiles,
+    loadResultFile,
+    loadRuns,
+    resolveResultsDirectory,
+    runFileName,
+    saveReport,
+    saveRun
+} from "../src/results/store.js";
 import {UserError} from "../src/util/errors.js";
 import {exampleRuns} from "./helpers/bench-runs.js";
 
@@ -20,8 +28,7 @@ afterAll(async () => {
 
 describe("BenchRunSchema", () => {
     it("accepts recorded runs, ok and failed, after a JSON round trip", () => {
-        for (const run of runs)
-            expect(BenchRunSchema.parse(JSON.parse(JSON.stringify(run)))).toEqual(run);
+        for (const run of runs) expect(BenchRunSchema.parse(JSON.parse(JSON.stringify(run)))).toEqual(run);
         expect(BenchReportSchema.safeParse({schemaVersion: 1, runs}).success).toBe(true);
     });
 
@@ -42,7 +49,13 @@ describe("BenchRunSchema", () => {
         expect(pp.ttftMs?.n).toBe(3);
         expect(tg.test).toBe("tg128 @ d1024");
         expect(tg.ttftMs).toBeNull();
-        expect(failed).toMatchObject({status: "failed", failure: {kind: "crash", signal: "SIGSEGV"}, pp: null, tg: null, engine: null});
+        expect(failed).toMatchObject({
+            status: "failed",
+            failure: {kind: "crash", signal: "SIGSEGV"},
+            pp: null,
+            tg: null,
+            engine: null
+        });
         expect(pp.provenance.nodeLlamaCppVersion).toMatch(/^\d+\.\d+\.\d+/);
         expect(pp.provenance.cpu.logicalCores).toBeGreaterThan(0);
     });
@@ -62,10 +75,11 @@ describe("BenchRunSchema", () => {
 describe("results store", () => {
     it("saves one file per run, named by date, model and configuration, with no temporary files left", async () => {
         const paths = [];
-        for (const run of runs)
-            paths.push(await saveRun(run, directory));
+        for (const run of runs) paths.push(await saveRun(run, directory));
         expect(new Set(paths).size).toBe(runs.length);
-        expect(runFileName(runs[1]!)).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ_qwen2\.5-0\.5b-twin-q4-0_tg128-d1024_t2_b2048_ub512_ngl0_fa0_[0-9a-f]{8}\.json$/);
+        expect(runFileName(runs[1]!)).toMatch(
+            /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ_qwen2\.5-0\.5b-twin-q4-0_tg128-d1024_t2_b2048_ub512_ngl0_fa0_[0-9a-f]{8}\.json$/
+        );
         const names = await readdir(directory);
         expect(names.filter((name) => name.endsWith(".tmp"))).toEqual([]);
         expect(names).toHaveLength(runs.length);
@@ -84,7 +98,7 @@ describe("results store", () => {
         await saveReport({schemaVersion: 1, runs}, reportPath);
         expect((await loadResultFile(reportPath)).length).toBe(3);
         const linesPath = join(directory, "report", "all.jsonl");
-        await writeFile(linesPath, runs.map((run) => JSON.stringify(run)).join("\n") + "\n");
+        await writeFile(linesPath, `${runs.map((run) => JSON.stringify(run)).join("\n")}\n`);
         expect((await loadResultFile(linesPath)).map((run) => run.test)).toEqual(runs.map((run) => run.test));
     });
 

@@ -21,16 +21,22 @@ describe("engine build selection", () => {
 
     it("names a build with its options", () => {
         expect(describeEngineBuild("prebuilt", {})).toBe("prebuilt");
-        expect(describeEngineBuild("localBuild", {GGML_OPENMP: "OFF", GGML_BLAS: "ON"})).toBe("localBuild (GGML_BLAS=ON, GGML_OPENMP=OFF)");
+        expect(describeEngineBuild("localBuild", {GGML_OPENMP: "OFF", GGML_BLAS: "ON"})).toBe(
+            "localBuild (GGML_BLAS=ON, GGML_OPENMP=OFF)"
+        );
     });
 
     it("skips compiling when the user opts out, without touching node-llama-cpp", async () => {
         const lines: string[] = [];
         const log = (line: string) => lines.push(line);
-        expect(await ensureEngineBuild({env: {LLMPROOF_ENGINE_BUILD: "skip"}, log}))
-            .toEqual({status: "skipped", reason: "LLMPROOF_ENGINE_BUILD=skip"});
-        expect(await ensureEngineBuild({env: {LLMPROOF_ENGINE: "prebuilt"}, log}))
-            .toEqual({status: "skipped", reason: "LLMPROOF_ENGINE=prebuilt"});
+        expect(await ensureEngineBuild({env: {LLMPROOF_ENGINE_BUILD: "skip"}, log})).toEqual({
+            status: "skipped",
+            reason: "LLMPROOF_ENGINE_BUILD=skip"
+        });
+        expect(await ensureEngineBuild({env: {LLMPROOF_ENGINE: "prebuilt"}, log})).toEqual({
+            status: "skipped",
+            reason: "LLMPROOF_ENGINE=prebuilt"
+        });
         expect(lines).toEqual([]);
     });
 });
@@ -40,7 +46,13 @@ describe("llmproof engine", () => {
         const localBuild = await hasLocalEngineBuild();
         const result = await runCli(["engine", "--json"]);
         expect(result.code, result.stderr).toBe(0);
-        const engine = JSON.parse(result.stdout) as {backend: string, buildType: string, build: string, cmakeOptions: Record<string, string>, systemInfo: string};
+        const engine = JSON.parse(result.stdout) as {
+            backend: string;
+            buildType: string;
+            build: string;
+            cmakeOptions: Record<string, string>;
+            systemInfo: string;
+        };
         expect(engine.backend).toBe("cpu");
         expect(engine.buildType).toBe(localBuild ? "localBuild" : "prebuilt");
         if (localBuild) expect(engine.build).toContain("GGML_OPENMP=OFF");

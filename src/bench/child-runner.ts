@@ -45,9 +45,9 @@ export function workerEnvironment(base: NodeJS.ProcessEnv, extra: NodeJS.Process
 /** The compiled worker next to this module; from the TypeScript source (tests), the one in dist/. */
 export function defaultWorkerPath(): string {
     const here = import.meta.url;
-    return fileURLToPath(here.endsWith(".ts")
-        ? new URL("../../dist/bench/worker.js", here)
-        : new URL("./worker.js", here));
+    return fileURLToPath(
+        here.endsWith(".ts") ? new URL("../../dist/bench/worker.js", here) : new URL("./worker.js", here)
+    );
 }
 
 /** How much of the child's stderr to keep for a failure reason. */
@@ -60,7 +60,10 @@ const EXIT_GRACE_MS = 15_000;
  * crash, a non-zero exit, a signal (SIGKILL is most often the out-of-memory killer), a timeout or
  * an invalid answer all come back as a MeasurementFailure with a reason.
  */
-export function runMeasurementInChild(request: MeasurementRequest, options: ChildRunOptions): Promise<MeasurementOutcome> {
+export function runMeasurementInChild(
+    request: MeasurementRequest,
+    options: ChildRunOptions
+): Promise<MeasurementOutcome> {
     return new Promise((resolve) => {
         let outcome: MeasurementOutcome | null = null;
         let invalidMessage: string | null = null;
@@ -98,7 +101,10 @@ export function runMeasurementInChild(request: MeasurementRequest, options: Chil
         child.on("message", (raw) => {
             const parsed = WorkerToParentMessageSchema.safeParse(raw);
             if (!parsed.success) {
-                invalidMessage ??= parsed.error.issues.map((issue) => `${issue.path.join(".") || "message"}: ${issue.message}`).slice(0, 3).join("; ");
+                invalidMessage ??= parsed.error.issues
+                    .map((issue) => `${issue.path.join(".") || "message"}: ${issue.message}`)
+                    .slice(0, 3)
+                    .join("; ");
                 child.kill("SIGKILL");
                 return;
             }
@@ -119,11 +125,24 @@ export function runMeasurementInChild(request: MeasurementRequest, options: Chil
         // "close" comes after the exit and after stdio and the IPC channel are drained, so the answer
         // and the last stderr lines are in by then.
         child.on("close", (code, signal) => {
-            finish(classifyExit({outcome, invalidMessage, timedOut, timeoutMs: options.timeoutMs, code, signal, stderrTail}));
+            finish(
+                classifyExit({
+                    outcome,
+                    invalidMessage,
+                    timedOut,
+                    timeoutMs: options.timeoutMs,
+                    code,
+                    signal,
+                    stderrTail
+                })
+            );
         });
 
         // The child shares this working directory, but an absolute path keeps the request self-contained.
-        const message: ParentToWorkerMessage = {type: "measure", request: {...request, modelPath: resolvePath(request.modelPath)}};
+        const message: ParentToWorkerMessage = {
+            type: "measure",
+            request: {...request, modelPath: resolvePath(request.modelPath)}
+        };
         child.send(message, (error) => {
             if (error) keepStderr(Buffer.from(`\n(could not send the request: ${errorMessage(error)})`));
         });
@@ -143,30 +162,59 @@ interface ExitFacts {
 /** Turn how the child ended into an outcome (exported for tests). */
 export function classifyExit(facts: ExitFacts): MeasurementOutcome {
     const {outcome, code, signal} = facts;
-    if (outcome !== null)
-        return outcome;
+    if (outcome !== null) return outcome;
     const detail = lastLines(facts.stderrTail);
-    const withDetail = (reason: string) => detail ? `${reason}: ${detail}` : reason;
+    const withDetail = (reason: string) => (detail ? `${reason}: ${detail}` : reason);
     if (facts.invalidMessage !== null)
-        return failureOf("error", `the measuring child sent an invalid message (${facts.invalidMessage})`, code, signal);
+        return failureOf(
+            "error",
+            `the measuring child sent an invalid message (${facts.invalidMessage})`,
+            code,
+            signal
+        );
     if (facts.timedOut)
-        return failureOf("timeout", `the measuring child ran longer than ${formatSeconds(facts.timeoutMs)} and was killed`, code, signal);
+        return failureOf(
+            "timeout",
+            `the measuring child ran longer than ${formatSeconds(facts.timeoutMs)} and was killed`,
+            code,
+            signal
+        );
     if (signal === "SIGKILL")
-        return failureOf("oom", withDetail("the measuring child was killed with SIGKILL, most likely by the out-of-memory killer"), code, signal);
-    if (signal !== null)
-        return failureOf("crash", withDetail(`the measuring child died from ${signal}`), code, signal);
+        return failureOf(
+            "oom",
+            withDetail("the measuring child was killed with SIGKILL, most likely by the out-of-memory killer"),
+            code,
+            signal
+        );
+    if (signal !== null) return failureOf("crash", withDetail(`the measuring child died from ${signal}`), code, signal);
     if (code !== 0)
-        return failureOf("crash", withDetail(`the measuring child exited with code ${code} without a result`), code, signal);
+        return failureOf(
+            "crash",
+            withDetail(`the measuring child exited with code ${code} without a result`),
+            code,
+            signal
+        );
     return failureOf("crash", withDetail("the measuring child exited without a result"), code, signal);
 }
 
-function failureOf(kind: MeasurementFailure["kind"], reason: string, exitCode: number | null, signal: string | null): MeasurementFailure {
+function failureOf(
+    kind: MeasurementFailure["kind"],
+    reason: string,
+    exitCode: number | null,
+    signal: string | null
+): MeasurementFailure {
     return {ok: false, kind, reason, exitCode, signal};
 }
 
 /** The last few non-empty stderr lines, on one line, for a failure reason. */
 function lastLines(text: string, count = 3): string {
-    return text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length > 0).slice(-count).join(" | ").slice(-600);
+    return text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line.length > 0)
+        .slice(-count)
+        .join(" | ")
+        .slice(-600);
 }
 
 function formatSeconds(ms: number): string {

@@ -2,7 +2,8 @@ import {readFile} from "node:fs/promises";
 import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {backendOf, loadLlama, systemInfoOf} from "../system/llama.js";
 import {nodeLlamaCppVersion} from "../system/node-llama-cpp-package.js";
-import type {BenchConfig, EngineInfo, MeasurementRequest, MeasurementSuccess, RepetitionPolicy} from "./protocol.js";
+import type {MeasurementRequest, MeasurementSuccess} from "./protocol.js";
+import type {BenchConfig, EngineInfo, RepetitionPolicy} from "../results/config.js";
 import {shouldStopAdaptive} from "./stats.js";
 
 /**
@@ -25,7 +26,12 @@ import {shouldStopAdaptive} from "./stats.js";
 /** The part of node-llama-cpp's native context (internal `_ctx`, typed in dist/bindings/AddonTypes.d.ts) used here. */
 interface NativeContext {
     initBatch(size: number): void;
-    addToBatch(sequenceId: number, firstTokenSequenceIndex: number, tokens: Uint32Array, logitIndexes: Uint32Array): Uint32Array;
+    addToBatch(
+        sequenceId: number,
+        firstTokenSequenceIndex: number,
+        tokens: Uint32Array,
+        logitIndexes: Uint32Array
+    ): Uint32Array;
     decodeBatch(): Promise<void>;
     disposeSequence(sequenceId: number): void;
     removeTokenCellsFromSequence(sequenceId: number, startPos: number, endPos: number): boolean;
@@ -33,10 +39,19 @@ interface NativeContext {
     setThreads(threads: number): void;
 }
 
-const NATIVE_CONTEXT_METHODS = ["initBatch", "addToBatch", "decodeBatch", "disposeSequence", "removeTokenCellsFromSequence", "getThreads", "setThreads"] as const;
+const NATIVE_CONTEXT_METHODS = [
+    "initBatch",
+    "addToBatch",
+    "decodeBatch",
+    "disposeSequence",
+    "removeTokenCellsFromSequence",
+    "getThreads",
+    "setThreads"
+] as const;
 
 /** How the pp/tg token IDs reach llama_decode, for the engine notes. */
-export const DECODE_PATH_NOTE = "decode path: node-llama-cpp native context (initBatch/addToBatch/decodeBatch = llama_decode + llama_synchronize), no sampling in pp/tg";
+export const DECODE_PATH_NOTE =
+    "decode path: node-llama-cpp native context (initBatch/addToBatch/decodeBatch = llama_decode + llama_synchronize), no sampling in pp/tg";
 
 export interface MeasureHooks {
     /** Progress lines (the worker forwards them to the parent). */
@@ -44,7 +59,10 @@ export interface MeasureHooks {
 }
 
 /** Measure one request in this process. Throws on load or decode errors (the worker turns them into a failure outcome). */
-export async function measureInProcess(request: MeasurementRequest, hooks: MeasureHooks = {}): Promise<MeasurementSuccess> {
+export async function measureInProcess(
+    request: MeasurementRequest,
+    hooks: MeasureHooks = {}
+): Promise<MeasurementSuccess> {
     const progress = hooks.onProgress ?? (() => {});
     const {config, policy} = request;
     const llama = await loadLlama({gpu: request.gpu});
@@ -53,8 +71,7 @@ export async function measureInProcess(request: MeasurementRequest, hooks: Measu
     try {
         // node-llama-cpp caps a context's threads at llama.maxThreads (the math cores by default);
         // llama-bench runs whatever -t says, so lift the cap to the requested count.
-        if (llama.maxThreads !== 0 && llama.maxThreads < config.threads)
-            llama.maxThreads = config.threads;
+        if (llama.maxThreads !== 0 && llama.maxThreads < config.threads) llama.maxThreads = config.threads;
 
         const estimate = await estimateMemory(llama, request);
         const vramBefore = await usedVram(llama);
@@ -79,9 +96,10 @@ export async function measureInProcess(request: MeasurementRequest, hooks: Measu
         const ppTokensPerSecond = config.nPrompt > 0 ? await runTest("pp", decoder, config, policy, progress) : [];
         const tgTokensPerSecond = config.nGen > 0 ? await runTest("tg", decoder, config, policy, progress) : [];
         decoder.clear();
-        const ttftMs = request.measureTtft && config.nPrompt > 0
-            ? await measureTtft(decoder, sequence, config, policy, progress)
-            : [];
+        const ttftMs =
+            request.measureTtft && config.nPrompt > 0
+                ? await measureTtft(decoder, sequence, config, policy, progress)
+                : [];
 
         const engine = await engineInfo(llama, config, decoder.threadsInUse);
         return {
@@ -113,8 +131,7 @@ export function peakRssBytes(): number {
 }
 
 async function usedVram(llama: Llama): Promise<number> {
-    if (llama.gpu === false)
-        return 0;
+    if (llama.gpu === false) return 0;
     try {
         return (await llama.getVramState()).used;
     } catch {
@@ -151,7 +168,10 @@ async function estimateMemory(llama: Llama, request: MeasurementRequest): Promis
 class TokenSource {
     private state: number;
 
-    constructor(readonly vocabularySize: number, seed = 0x9e3779b9) {
+    constructor(
+        readonly vocabularySize: number,
+        seed = 0x9e3779b9
+    ) {
         this.state = seed >>> 0 || 1;
     }
 
@@ -166,8 +186,7 @@ class TokenSource {
     }
 
     fill(tokens: Uint32Array, from = 0): Uint32Array {
-        for (let index = from; index < tokens.length; index++)
-            tokens[index] = this.next();
+        for (let index = from; index < tokens.length; index++) tokens[index] = this.next();
         return tokens;
     }
 }
@@ -182,11 +201,18 @@ export class TokenDecoder {
     private position = 0;
     readonly threadsInUse: number;
 
-    constructor(model: LlamaModel, context: LlamaContext, sequence: LlamaContextSequence, private readonly config: BenchConfig) {
+    constructor(
+        model: LlamaModel,
+        context: LlamaContext,
+        sequence: LlamaContextSequence,
+        private readonly config: BenchConfig
+    ) {
         this.native = nativeContextOf(context);
         const sequenceId = (sequence as unknown as {_sequenceId?: unknown})._sequenceId;
         if (typeof sequenceId !== "number")
-            throw new Error("this node-llama-cpp version does not expose a sequence id; llmproof's decode path needs node-llama-cpp 3.x");
+            throw new Error(
+                "this node-llama-cpp version does not expose a sequence id; llmproof's decode path needs node-llama-cpp 3.x"
+            );
         this.sequenceId = sequenceId;
         this.tokens = new TokenSource(vocabularySize(model));
         this.bos = model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
@@ -218,8 +244,7 @@ export class TokenDecoder {
         let processed = 0;
         while (processed < count) {
             const batchTokens = this.tokens.fill(new Uint32Array(Math.min(count - processed, batchSize)));
-            if (processed === 0 && this.bos !== null)
-                batchTokens[0] = this.bos;
+            if (processed === 0 && this.bos !== null) batchTokens[0] = this.bos;
             // node-llama-cpp's n_batch equals its n_ubatch, so a llama-bench batch is handed over in micro-batches;
             // only the micro-batch that ends the batch asks for logits, as llama_batch_get_one does.
             for (let offset = 0; offset < batchTokens.length; offset += ubatch) {
@@ -257,7 +282,12 @@ export class TokenDecoder {
 
     private async decode(tokens: Uint32Array, withLogits: boolean): Promise<void> {
         this.native.initBatch(tokens.length);
-        this.native.addToBatch(this.sequenceId, this.position, tokens, withLogits ? Uint32Array.of(tokens.length - 1) : new Uint32Array(0));
+        this.native.addToBatch(
+            this.sequenceId,
+            this.position,
+            tokens,
+            withLogits ? Uint32Array.of(tokens.length - 1) : new Uint32Array(0)
+        );
         await this.native.decodeBatch();
         this.position += tokens.length;
     }
@@ -267,7 +297,9 @@ function nativeContextOf(context: LlamaContext): NativeContext {
     const native = (context as unknown as {_ctx?: Record<string, unknown>})._ctx;
     const missing = NATIVE_CONTEXT_METHODS.filter((method) => typeof native?.[method] !== "function");
     if (native == null || missing.length > 0)
-        throw new Error(`this node-llama-cpp version lacks the native context methods llmproof decodes with (${missing.join(", ")})`);
+        throw new Error(
+            `this node-llama-cpp version lacks the native context methods llmproof decodes with (${missing.join(", ")})`
+        );
     return native as unknown as NativeContext;
 }
 
@@ -286,9 +318,15 @@ function vocabularySize(model: LlamaModel): number {
 type TestKind = "pp" | "tg";
 
 /** One llama-bench test (pp or tg): warmup, then counted repetitions under the repetition policy. Returns tokens/sec samples. */
-async function runTest(kind: TestKind, decoder: TokenDecoder, config: BenchConfig, policy: RepetitionPolicy, progress: (message: string) => void): Promise<number[]> {
+async function runTest(
+    kind: TestKind,
+    decoder: TokenDecoder,
+    config: BenchConfig,
+    policy: RepetitionPolicy,
+    progress: (message: string) => void
+): Promise<number[]> {
     const count = kind === "pp" ? config.nPrompt : config.nGen;
-    const run = () => kind === "pp" ? decoder.prompt(count) : decoder.generate(count);
+    const run = () => (kind === "pp" ? decoder.prompt(count) : decoder.generate(count));
 
     for (let warmup = 0; warmup < policy.warmup; warmup++) {
         progress(`${kind}${count}: warmup ${warmup + 1}/${policy.warmup}`);
@@ -307,8 +345,7 @@ async function runTest(kind: TestKind, decoder: TokenDecoder, config: BenchConfi
         await run();
         const elapsedNs = Number(process.hrtime.bigint() - runStarted);
         samples.push(count / (elapsedNs / 1e9));
-        if (shouldStopAdaptive(samples, policy, (performance.now() - started) / 1000).stop)
-            return samples;
+        if (shouldStopAdaptive(samples, policy, (performance.now() - started) / 1000).stop) return samples;
     }
 }
 
@@ -317,7 +354,13 @@ async function runTest(kind: TestKind, decoder: TokenDecoder, config: BenchConfi
  * (LlamaContextSequence.evaluate, its batch queue and its sampler), an nPrompt-token prompt,
  * stopped at the first sampled token.
  */
-async function measureTtft(decoder: TokenDecoder, sequence: LlamaContextSequence, config: BenchConfig, policy: RepetitionPolicy, progress: (message: string) => void): Promise<number[]> {
+async function measureTtft(
+    decoder: TokenDecoder,
+    sequence: LlamaContextSequence,
+    config: BenchConfig,
+    policy: RepetitionPolicy,
+    progress: (message: string) => void
+): Promise<number[]> {
     const once = async (): Promise<number> => {
         await sequence.clearHistory();
         decoder.clear();
@@ -382,13 +425,20 @@ export const ENGINE_LIBRARIES_NOTE_PREFIX = "engine libraries: ";
  * folder (prebuilt package or local build) and the ggml CPU backend (prebuilt binaries ship one per
  * CPU family and keep the best match loaded, e.g. libggml-cpu-haswell.so).
  */
-async function loadedEngineLibraries(): Promise<{directory: string | null, cpuBackend: string | null}> {
+async function loadedEngineLibraries(): Promise<{directory: string | null; cpuBackend: string | null}> {
     try {
-        const paths = [...new Set((await readFile("/proc/self/maps", "utf8")).split("\n")
-            .map((line) => line.slice(line.indexOf("/")))
-            .filter((path) => path.startsWith("/") && /\.so(\.|$)/.test(path)))];
+        const paths = [
+            ...new Set(
+                (await readFile("/proc/self/maps", "utf8"))
+                    .split("\n")
+                    .map((line) => line.slice(line.indexOf("/")))
+                    .filter((path) => path.startsWith("/") && /\.so(\.|$)/.test(path))
+            )
+        ];
         const llamaLibrary = paths.find((path) => /\/libllama(\.v[^/]*)?\.so[^/]*$/.test(path));
-        const cpuBackends = paths.filter((path) => /\/libggml-cpu[^/]*\.so[^/]*$/.test(path)).map((path) => path.slice(path.lastIndexOf("/") + 1));
+        const cpuBackends = paths
+            .filter((path) => /\/libggml-cpu[^/]*\.so[^/]*$/.test(path))
+            .map((path) => path.slice(path.lastIndexOf("/") + 1));
         return {
             directory: llamaLibrary ? llamaLibrary.slice(0, llamaLibrary.lastIndexOf("/")) : null,
             cpuBackend: cpuBackends.length > 0 ? cpuBackends.sort().join(", ") : null
@@ -397,4 +447,3 @@ async function loadedEngineLibraries(): Promise<{directory: string | null, cpuBa
         return {directory: null, cpuBackend: null};
     }
 }
-

@@ -1,12 +1,23 @@
 import {randomUUID} from "node:crypto";
 import {stat} from "node:fs/promises";
 import {basename, resolve} from "node:path";
-import {BENCH_SCHEMA_VERSION, BenchRunSchema, type BenchReport, type BenchRun, type BenchWarning, type ModelFacts, type PhaseResult, type Provenance, type ReferenceResult} from "../results/schema.js";
+import {
+    BENCH_SCHEMA_VERSION,
+    BenchRunSchema,
+    type BenchReport,
+    type BenchRun,
+    type BenchWarning,
+    type ModelFacts,
+    type PhaseResult,
+    type Provenance,
+    type ReferenceResult
+} from "../results/schema.js";
 import {resolveResultsDirectory, saveRun} from "../results/store.js";
 import {collectProvenance, physicalCoreCount, sha256OfFile} from "../system/provenance.js";
 import {UserError, errorMessage} from "../util/errors.js";
 import {isQuiet, logInfo, logWarning} from "../util/log.js";
-import type {BenchConfig, MeasurementOutcome, MeasurementRequest, RepetitionPolicy} from "./protocol.js";
+import type {MeasurementOutcome, MeasurementRequest} from "./protocol.js";
+import type {BenchConfig, RepetitionPolicy} from "../results/config.js";
 import {sampleWarnings, summarize} from "./stats.js";
 import {expandSweep, resolveSweepLists, testName, type SweepLists} from "./sweep.js";
 
@@ -59,7 +70,8 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
         throw new UserError("Nothing to measure: give a prompt size (-p) or a generation size (-n) above 0.");
 
     const resultsDir = options.save ? resolveResultsDirectory(options.resultsDir) : null;
-    const timeoutMs = options.timeoutMs ?? DEFAULT_CHILD_TIMEOUT_MS + 3 * 1000 * (options.policy.adaptive?.maxSeconds ?? 0);
+    const timeoutMs =
+        options.timeoutMs ?? DEFAULT_CHILD_TIMEOUT_MS + 3 * 1000 * (options.policy.adaptive?.maxSeconds ?? 0);
     let measure: ChildRunner | null = null;
     const reference = options.crossCheck ? await loadReferenceRunner(timeoutMs) : null;
 
@@ -82,10 +94,16 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
                 measureLoad: true,
                 gpu: options.gpu
             };
-            const outcome: MeasurementOutcome = headerError !== null
-                ? {ok: false, kind: "error", reason: headerError, exitCode: null, signal: null}
-                : await (measure ??= await loadChildRunner())(request, {timeoutMs, onProgress: status.update});
-            const run = buildRun({request, outcome, facts, provenance: {...baseProvenance, backend: outcome.ok ? outcome.engine.backend : null}});
+            const outcome: MeasurementOutcome =
+                headerError !== null
+                    ? {ok: false, kind: "error", reason: headerError, exitCode: null, signal: null}
+                    : await (measure ??= await loadChildRunner())(request, {timeoutMs, onProgress: status.update});
+            const run = buildRun({
+                request,
+                outcome,
+                facts,
+                provenance: {...baseProvenance, backend: outcome.ok ? outcome.engine.backend : null}
+            });
             if (reference !== null && outcome.ok) {
                 status.update("llama-bench cross-check");
                 run.reference = await crossCheck(reference, request, run);
@@ -108,7 +126,9 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
             if (!toldAboutPrebuiltCpu && isPrebuiltCpuEngine(validated)) {
                 // Measured here: the npm prebuilt CPU binary runs pp ~12% below a native llama.cpp build.
                 toldAboutPrebuiltCpu = true;
-                logWarning("these numbers come from node-llama-cpp's prebuilt CPU binary, whose prompt processing can trail a native llama.cpp build (llama-bench) by ~10%; `llmproof engine --build` compiles one (see the README's \"Which engine build\").");
+                logWarning(
+                    "these numbers come from node-llama-cpp's prebuilt CPU binary, whose prompt processing can trail a native llama.cpp build (llama-bench) by ~10%; `llmproof engine --build` compiles one (see the README's \"Which engine build\")."
+                );
             }
             options.onRun?.(validated, savedPath);
         }
@@ -168,7 +188,12 @@ export function buildRun({request, outcome, facts, provenance, date = new Date()
     const warnings: BenchWarning[] = [];
     const pp = phaseResult(outcome.ppTokensPerSecond);
     const tg = phaseResult(outcome.tgTokensPerSecond);
-    const addWarnings = (samples: number[], subject: BenchWarning["subject"], label: string, direction: "higher-is-better" | "lower-is-better") => {
+    const addWarnings = (
+        samples: number[],
+        subject: BenchWarning["subject"],
+        label: string,
+        direction: "higher-is-better" | "lower-is-better"
+    ) => {
         for (const warning of sampleWarnings(samples, {direction, label, warmupUsed}))
             warnings.push({kind: warning.kind, subject, message: warning.message});
     };
@@ -199,8 +224,7 @@ export function buildRun({request, outcome, facts, provenance, date = new Date()
 /** A run that breaks the schema (say, an infinite rate from a zero-length timing) is kept as a failed row, not lost. */
 function validateRun(run: BenchRun): BenchRun {
     const result = BenchRunSchema.safeParse(run);
-    if (result.success)
-        return result.data;
+    if (result.success) return result.data;
     const issue = result.error.issues[0];
     const reason = `the measurement did not pass validation (${issue?.path.join(".") || "run"}: ${issue?.message ?? "invalid"})`;
     return BenchRunSchema.parse({
@@ -222,8 +246,7 @@ function phaseResult(samples: number[]): PhaseResult | null {
 
 /** Missing paths are the user's typo: stop before measuring anything. Unreadable GGUFs become failed rows instead. */
 async function checkModelPaths(models: string[]): Promise<string[]> {
-    if (models.length === 0)
-        throw new UserError("Give at least one model file to benchmark.");
+    if (models.length === 0) throw new UserError("Give at least one model file to benchmark.");
     const paths: string[] = [];
     for (const model of models) {
         const path = resolve(model);
@@ -233,15 +256,14 @@ async function checkModelPaths(models: string[]): Promise<string[]> {
         } catch {
             throw new UserError(`No such model file: ${model}`);
         }
-        if (!isFile)
-            throw new UserError(`${model} is not a file; give the path of a .gguf model.`);
+        if (!isFile) throw new UserError(`${model} is not a file; give the path of a .gguf model.`);
         paths.push(path);
     }
     return paths;
 }
 
 /** File facts always; header facts when the GGUF header reads, else the reason it does not. */
-async function readModelFacts(path: string): Promise<{facts: ModelFacts, headerError: string | null}> {
+async function readModelFacts(path: string): Promise<{facts: ModelFacts; headerError: string | null}> {
     const fileBytes = (await stat(path)).size;
     logInfo(`hashing ${basename(path)} (SHA-256) …`);
     const sha256 = await sha256OfFile(path);
@@ -287,7 +309,7 @@ async function gpuLikely(gpu: GpuChoice): Promise<boolean> {
  * The progress line of one run on stderr. On a terminal the child's progress ("pp512: repetition 3")
  * rewrites one line; elsewhere (logs, CI) only a start line and a result line are written.
  */
-function progressLine(label: string): {update: (message: string) => void, done: (line: string) => void} {
+function progressLine(label: string): {update: (message: string) => void; done: (line: string) => void} {
     const live = process.stderr.isTTY === true && !isQuiet();
     if (!live) {
         logInfo(`${label} …`);
@@ -307,17 +329,21 @@ function configSuffix(config: BenchConfig, lists: SweepLists): string {
     if (new Set(lists.batchSize).size > 1) parts.push(`b=${config.batchSize}`);
     if (new Set(lists.ubatchSize).size > 1) parts.push(`ub=${config.ubatchSize}`);
     if (new Set(lists.flashAttention).size > 1) parts.push(`fa=${config.flashAttention ? 1 : 0}`);
-    return parts.length === 0 ? "" : " " + parts.join(" ");
+    return parts.length === 0 ? "" : ` ${parts.join(" ")}`;
 }
 
 function resultSummary(run: BenchRun): string {
-    if (run.status === "failed")
-        return `FAILED (${run.failure?.kind}): ${run.failure?.reason}`;
+    if (run.status === "failed") return `FAILED (${run.failure?.kind}): ${run.failure?.reason}`;
     const parts: string[] = [];
-    for (const [name, phase] of [["pp", run.pp], ["tg", run.tg]] as const) {
+    for (const [name, phase] of [
+        ["pp", run.pp],
+        ["tg", run.tg]
+    ] as const) {
         if (phase === null) continue;
         const stats = phase.tokensPerSecond;
-        parts.push(`${name} ${stats.mean.toFixed(2)}${stats.stddev === null ? "" : ` ± ${stats.stddev.toFixed(2)}`} t/s`);
+        parts.push(
+            `${name} ${stats.mean.toFixed(2)}${stats.stddev === null ? "" : ` ± ${stats.stddev.toFixed(2)}`} t/s`
+        );
     }
     if (run.ttftMs !== null) parts.push(`TTFT ${run.ttftMs.mean.toFixed(1)} ms`);
     if (run.reference !== null) {
@@ -347,11 +373,17 @@ async function loadReferenceRunner(timeoutMs: number): Promise<ReferenceRunner |
     const {createReferenceRunner} = await import("./reference.js");
     const runner = await createReferenceRunner({timeoutMs});
     if (runner === null)
-        logWarning("--cross-check: llama-bench was not found (set LLAMA_BENCH=/path/to/llama-bench, or run `npm run bench:reference` once to build it); measuring without it.");
+        logWarning(
+            "--cross-check: llama-bench was not found (set LLAMA_BENCH=/path/to/llama-bench, or run `npm run bench:reference` once to build it); measuring without it."
+        );
     return runner;
 }
 
-async function crossCheck(runReference: ReferenceRunner, request: MeasurementRequest, run: BenchRun): Promise<ReferenceResult | null> {
+async function crossCheck(
+    runReference: ReferenceRunner,
+    request: MeasurementRequest,
+    run: BenchRun
+): Promise<ReferenceResult | null> {
     try {
         const samples = await runReference(request);
         const pp = phaseResult(samples.ppTokensPerSecond);
@@ -360,9 +392,20 @@ async function crossCheck(runReference: ReferenceRunner, request: MeasurementReq
             ours !== null && theirs !== null && theirs.tokensPerSecond.mean > 0
                 ? ours.tokensPerSecond.mean / theirs.tokensPerSecond.mean
                 : null;
-        return {tool: "llama-bench", binary: samples.binary, build: samples.build, pp, tg, ratio: {pp: ratio(run.pp, pp), tg: ratio(run.tg, tg)}};
+        return {
+            tool: "llama-bench",
+            binary: samples.binary,
+            build: samples.build,
+            pp,
+            tg,
+            ratio: {pp: ratio(run.pp, pp), tg: ratio(run.tg, tg)}
+        };
     } catch (error) {
-        run.warnings.push({kind: "reference-failed", subject: "run", message: `llama-bench cross-check failed: ${errorMessage(error)}`});
+        run.warnings.push({
+            kind: "reference-failed",
+            subject: "run",
+            message: `llama-bench cross-check failed: ${errorMessage(error)}`
+        });
         return null;
     }
 }

@@ -1,39 +1,11 @@
 import {z} from "zod";
+import {BenchConfigSchema, EngineInfoSchema, RepetitionPolicySchema} from "../results/config.js";
 
 /**
  * The contract between the benchmark orchestrator (parent) and the measuring child process
  * (src/bench/worker.ts). One request = one model × one configuration of the sweep. Messages
  * crossing the process boundary are validated with these schemas on both sides.
  */
-export const BenchConfigSchema = z.object({
-    threads: z.number().int().positive(),
-    /** Prompt tokens for the pp test; 0 skips pp. */
-    nPrompt: z.number().int().nonnegative(),
-    /** Generated tokens for the tg test; 0 skips tg. */
-    nGen: z.number().int().nonnegative(),
-    /** Tokens already in the KV cache before each test (llama-bench -d). */
-    depth: z.number().int().nonnegative(),
-    batchSize: z.number().int().positive(),
-    ubatchSize: z.number().int().positive(),
-    gpuLayers: z.number().int().nonnegative(),
-    flashAttention: z.boolean()
-});
-export type BenchConfig = z.infer<typeof BenchConfigSchema>;
-
-export const RepetitionPolicySchema = z.object({
-    warmup: z.number().int().nonnegative(),
-    /** Fixed mode: exactly this many counted runs. Adaptive mode: at least this many. */
-    repetitions: z.number().int().positive(),
-    adaptive: z.object({
-        maxRepetitions: z.number().int().positive(),
-        /** Stop once the 95% CI half-width is within this fraction of the mean (0.05 = ±5%). */
-        targetRelativeCi: z.number().positive(),
-        /** Stop when this much time has been spent on one test. */
-        maxSeconds: z.number().positive()
-    }).nullable()
-});
-export type RepetitionPolicy = z.infer<typeof RepetitionPolicySchema>;
-
 export const MeasurementRequestSchema = z.object({
     modelPath: z.string(),
     config: BenchConfigSchema,
@@ -43,19 +15,6 @@ export const MeasurementRequestSchema = z.object({
     gpu: z.enum(["auto", "cpu", "cuda", "vulkan", "metal"])
 });
 export type MeasurementRequest = z.infer<typeof MeasurementRequestSchema>;
-
-export const EngineInfoSchema = z.object({
-    nodeLlamaCppVersion: z.string(),
-    llamaCppRelease: z.string(),
-    backend: z.enum(["cpu", "cuda", "vulkan", "metal"]),
-    /** "prebuilt" binary from npm, or "localBuild" compiled on this machine. */
-    buildType: z.string(),
-    /** Custom CMake options of that build ({} for prebuilt binaries); defaulted for older result files. */
-    cmakeOptions: z.record(z.string(), z.string()).default({}),
-    /** Anything about how the engine ran that changes numbers (e.g. UV_THREADPOOL_SIZE). */
-    notes: z.array(z.string())
-});
-export type EngineInfo = z.infer<typeof EngineInfoSchema>;
 
 export const MeasurementSuccessSchema = z.object({
     ok: z.literal(true),
@@ -79,7 +38,10 @@ export const MeasurementFailureSchema = z.object({
     exitCode: z.number().nullable(),
     signal: z.string().nullable()
 });
-export const MeasurementOutcomeSchema = z.discriminatedUnion("ok", [MeasurementSuccessSchema, MeasurementFailureSchema]);
+export const MeasurementOutcomeSchema = z.discriminatedUnion("ok", [
+    MeasurementSuccessSchema,
+    MeasurementFailureSchema
+]);
 export type MeasurementSuccess = z.infer<typeof MeasurementSuccessSchema>;
 export type MeasurementFailure = z.infer<typeof MeasurementFailureSchema>;
 export type MeasurementOutcome = z.infer<typeof MeasurementOutcomeSchema>;

@@ -1,4 +1,4 @@
-import type {BenchConfig} from "./protocol.js";
+import type {BenchConfig} from "../results/config.js";
 
 /**
  * The test matrix, as llama-bench builds it (tools/llama-bench/llama-bench.cpp,
@@ -73,11 +73,9 @@ export function expandSweep(lists: SweepLists): BenchConfig[] {
                         for (const depth of unique(lists.depth)) {
                             const common = {threads, depth, batchSize, ubatchSize, gpuLayers, flashAttention};
                             for (const nPrompt of unique(lists.nPrompt))
-                                if (nPrompt > 0)
-                                    configs.push({...common, nPrompt, nGen: 0});
+                                if (nPrompt > 0) configs.push({...common, nPrompt, nGen: 0});
                             for (const nGen of unique(lists.nGen))
-                                if (nGen > 0)
-                                    configs.push({...common, nPrompt: 0, nGen});
+                                if (nGen > 0) configs.push({...common, nPrompt: 0, nGen});
                         }
     return configs;
 }
@@ -85,12 +83,9 @@ export function expandSweep(lists: SweepLists): BenchConfig[] {
 /** llama-bench's test label: "pp512", "tg128", "pp512+tg128", with " @ d1024" when there is depth. */
 export function testName(config: Pick<BenchConfig, "nPrompt" | "nGen" | "depth">): string {
     let name: string;
-    if (config.nPrompt > 0 && config.nGen === 0)
-        name = `pp${config.nPrompt}`;
-    else if (config.nGen > 0 && config.nPrompt === 0)
-        name = `tg${config.nGen}`;
-    else
-        name = `pp${config.nPrompt}+tg${config.nGen}`;
+    if (config.nPrompt > 0 && config.nGen === 0) name = `pp${config.nPrompt}`;
+    else if (config.nGen > 0 && config.nPrompt === 0) name = `tg${config.nGen}`;
+    else name = `pp${config.nPrompt}+tg${config.nGen}`;
     return config.depth > 0 ? `${name} @ d${config.depth}` : name;
 }
 

@@ -18,11 +18,12 @@ import {
     type WorkerToParentMessage
 } from "./protocol.js";
 
-
 async function measure(rawRequest: unknown, onProgress: (message: string) => void): Promise<MeasurementOutcome> {
     const parsed = MeasurementRequestSchema.safeParse(rawRequest);
     if (!parsed.success)
-        return failure(`invalid measurement request: ${parsed.error.issues.map((issue) => `${issue.path.join(".") || "request"}: ${issue.message}`).join("; ")}`);
+        return failure(
+            `invalid measurement request: ${parsed.error.issues.map((issue) => `${issue.path.join(".") || "request"}: ${issue.message}`).join("; ")}`
+        );
     try {
         // Imported here so that a broken native binding becomes a failure outcome, not a crash on import.
         const {measureInProcess} = await import("./engine.js");
@@ -72,8 +73,16 @@ async function runOverIpc(): Promise<void> {
     if (fault) await injectFault(fault, (value) => void sendToParent(value));
 
     const outcome = message.success
-        ? await measure(message.data.request, (line) => void sendToParent({type: "progress", message: line} satisfies WorkerToParentMessage))
-        : failure(`invalid message from the parent: ${message.error.issues.slice(0, 3).map((issue) => `${issue.path.join(".") || "message"}: ${issue.message}`).join("; ")}`);
+        ? await measure(
+              message.data.request,
+              (line) => void sendToParent({type: "progress", message: line} satisfies WorkerToParentMessage)
+          )
+        : failure(
+              `invalid message from the parent: ${message.error.issues
+                  .slice(0, 3)
+                  .map((issue) => `${issue.path.join(".") || "message"}: ${issue.message}`)
+                  .join("; ")}`
+          );
     await sendToParent({type: "outcome", outcome} satisfies WorkerToParentMessage);
     process.disconnect();
 }
@@ -81,7 +90,9 @@ async function runOverIpc(): Promise<void> {
 async function runFromArgv(): Promise<void> {
     const argument = process.argv[2];
     if (!argument) {
-        process.stderr.write("usage: node dist/bench/worker.js '<MeasurementRequest JSON>' (normally started by llmproof bench)\n");
+        process.stderr.write(
+            "usage: node dist/bench/worker.js '<MeasurementRequest JSON>' (normally started by llmproof bench)\n"
+        );
         process.exitCode = 2;
         return;
     }
@@ -91,8 +102,8 @@ async function runFromArgv(): Promise<void> {
     } catch (error) {
         request = {invalidJson: errorMessage(error)};
     }
-    const outcome = await measure(request, (line) => process.stderr.write(line + "\n"));
-    process.stdout.write(JSON.stringify(outcome) + "\n");
+    const outcome = await measure(request, (line) => process.stderr.write(`${line}\n`));
+    process.stdout.write(`${JSON.stringify(outcome)}\n`);
     if (!outcome.ok) process.exitCode = 1;
 }
 
@@ -107,5 +118,4 @@ function isEntryScript(): boolean {
 }
 
 // Only as the entry script: importing this module (tests, tools) must not start a measurement.
-if (isEntryScript())
-    await (process.send ? runOverIpc() : runFromArgv());
+if (isEntryScript()) await (process.send ? runOverIpc() : runFromArgv());

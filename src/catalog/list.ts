@@ -1,5 +1,5 @@
 import Table from "cli-table3";
-import {formatBytes} from "../util/format.js";
+import {formatBillions, formatDecimalBytes} from "../util/units.js";
 import {loadCatalog} from "./load.js";
 import {modelsByIssue, modelsBySuite} from "./lookup.js";
 import type {CatalogFile, CatalogModel} from "./schema.js";
@@ -21,16 +21,6 @@ export async function listCatalogModels(options: ListModelsOptions): Promise<Cat
     return models;
 }
 
-function formatBillions(billions: number): string {
-    if (billions >= 1) return `${billions}B`;
-    return `${Number((billions * 1000).toPrecision(3))}M`;
-}
-
-/** Decimal units, as model hubs publish sizes. */
-function formatDecimalBytes(bytes: number): string {
-    return bytes >= 1e9 ? formatBytes(bytes, "GB") : `${Math.round(bytes / 1e6)} MB`;
-}
-
 function formatParams(model: CatalogModel): string {
     if (model.paramsB != null) return formatBillions(model.paramsB);
     if (model.nominalParamsB != null) return `~${formatBillions(model.nominalParamsB)}`;
@@ -46,9 +36,12 @@ function formatMoe(model: CatalogModel): string {
 }
 
 function formatFileSize(file: CatalogFile): string {
-    const size = file.sizeBytes != null
-        ? formatDecimalBytes(file.sizeBytes)
-        : file.approxSizeBytes != null ? `≈${formatDecimalBytes(file.approxSizeBytes)}` : "size ?";
+    const size =
+        file.sizeBytes != null
+            ? formatDecimalBytes(file.sizeBytes)
+            : file.approxSizeBytes != null
+              ? `≈${formatDecimalBytes(file.approxSizeBytes)}`
+              : "size ?";
     const parts = file.parts?.length ?? file.splitCount;
     return parts == null ? size : `${size}, ${parts} parts`;
 }

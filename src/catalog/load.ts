@@ -25,7 +25,7 @@ export function catalogPath(options: LoadCatalogOptions = {}): string {
 }
 
 export async function loadCatalog(pathOrOptions?: string | LoadCatalogOptions): Promise<Catalog> {
-    const options = typeof pathOrOptions === "string" ? {path: pathOrOptions} : pathOrOptions ?? {};
+    const options = typeof pathOrOptions === "string" ? {path: pathOrOptions} : (pathOrOptions ?? {});
     const path = catalogPath(options);
     let text: string;
     try {
@@ -50,14 +50,18 @@ export function parseCatalog(text: string, label = "models.yaml"): Catalog {
     }
     const raw: unknown = document.toJS();
     const result = CatalogSchema.safeParse(raw);
-    if (!result.success)
-        throw new UserError(`${label}: ${describeIssues(result.error.issues, raw)}`);
+    if (!result.success) throw new UserError(`${label}: ${describeIssues(result.error.issues, raw)}`);
 
     const keyProblems = findKeyProblems(result.data.models);
     if (keyProblems.length > 0) {
         const first = keyProblems[0]!;
-        const more = keyProblems.length > 1 ? ` (and ${keyProblems.length - 1} more problem${keyProblems.length > 2 ? "s" : ""})` : "";
-        throw new UserError(`${label}: model "${result.data.models[first.modelIndex]!.id}" → aliases: ${first.message}${more}.`);
+        const more =
+            keyProblems.length > 1
+                ? ` (and ${keyProblems.length - 1} more problem${keyProblems.length > 2 ? "s" : ""})`
+                : "";
+        throw new UserError(
+            `${label}: model "${result.data.models[first.modelIndex]!.id}" → aliases: ${first.message}${more}.`
+        );
     }
     return result.data;
 }
@@ -75,9 +79,10 @@ function describeIssues(issues: readonly Issue[], raw: unknown): string {
 function describeLocation(path: readonly PropertyKey[], raw: unknown): string {
     if (path[0] === "models" && typeof path[1] === "number") {
         const entry = valueAt(raw, path.slice(0, 2));
-        const id = typeof entry === "object" && entry != null && typeof (entry as {id?: unknown}).id === "string"
-            ? `model "${(entry as {id: string}).id}"`
-            : `model #${path[1] + 1}`;
+        const id =
+            typeof entry === "object" && entry != null && typeof (entry as {id?: unknown}).id === "string"
+                ? `model "${(entry as {id: string}).id}"`
+                : `model #${path[1] + 1}`;
         const rest = formatPath(path.slice(2));
         return rest === "" ? id : `${id} → ${rest}`;
     }
@@ -85,7 +90,9 @@ function describeLocation(path: readonly PropertyKey[], raw: unknown): string {
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-    return path.map((key, index) => typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`).join("");
+    return path
+        .map((key, index) => (typeof key === "number" ? `[${key}]` : `${index === 0 ? "" : "."}${String(key)}`))
+        .join("");
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -113,7 +120,7 @@ function describeValue(value: unknown): string {
     if (value === null) return "null";
     if (Array.isArray(value)) return "a list";
     if (typeof value === "object") return "a mapping";
-    if (typeof value === "string") return `"${value.length > 40 ? value.slice(0, 37) + "..." : value}"`;
+    if (typeof value === "string") return `"${value.length > 40 ? `${value.slice(0, 37)}...` : value}"`;
     return String(value);
 }
 

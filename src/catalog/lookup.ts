@@ -30,11 +30,19 @@ function keyCharsOf(text: string, offset: number): KeyChar[] {
         if (letterRun.test(value)) {
             const lower = value.toLowerCase();
             const previous = tokens[index - 1]?.[0];
-            if ((lower === "billion" || lower === "million") && lastWordKind === "digits" &&
-                (previous == null || digitRun.test(previous) || previous === " " || previous === "-")) {
+            if (
+                (lower === "billion" || lower === "million") &&
+                lastWordKind === "digits" &&
+                (previous == null || digitRun.test(previous) || previous === " " || previous === "-")
+            ) {
                 result.push({char: lower[0]!, start, end: start + value.length});
-            } else if (lower === "s" && previous != null && apostrophes.has(previous) &&
-                tokens[index - 2] != null && alphanumeric.test(tokens[index - 2]![0])) {
+            } else if (
+                lower === "s" &&
+                previous != null &&
+                apostrophes.has(previous) &&
+                tokens[index - 2] != null &&
+                alphanumeric.test(tokens[index - 2]![0])
+            ) {
                 // possessive: "lejelly's" matches "lejelly"
             } else {
                 for (let i = 0; i < value.length; i++)
@@ -42,8 +50,7 @@ function keyCharsOf(text: string, offset: number): KeyChar[] {
             }
             lastWordKind = "letters";
         } else if (digitRun.test(value)) {
-            for (let i = 0; i < value.length; i++)
-                result.push({char: value[i]!, start: start + i, end: start + i + 1});
+            for (let i = 0; i < value.length; i++) result.push({char: value[i]!, start: start + i, end: start + i + 1});
             lastWordKind = "digits";
         }
     });
@@ -52,18 +59,22 @@ function keyCharsOf(text: string, offset: number): KeyChar[] {
 
 /** The comparison key of a name: "Qwen 3.5-397B" → "qwen35397b". */
 export function nameKey(name: string): string {
-    return keyCharsOf(name.normalize("NFKC"), 0).map((item) => item.char).join("");
+    return keyCharsOf(name.normalize("NFKC"), 0)
+        .map((item) => item.char)
+        .join("");
 }
 
 /** Every key a model answers to: id, name, aliases, and its repo ("owner/name", "name", "name" without -GGUF). */
-export function modelKeys(model: Pick<CatalogModel, "id" | "name" | "aliases" | "repo">): {key: string, written: string}[] {
+export function modelKeys(
+    model: Pick<CatalogModel, "id" | "name" | "aliases" | "repo">
+): {key: string; written: string}[] {
     const written = [model.id, model.name, ...model.aliases];
     if (model.repo != null) {
         const repoName = model.repo.slice(model.repo.indexOf("/") + 1);
         written.push(model.repo, repoName, repoName.replace(/[-_.]gguf$/i, ""));
     }
     const seen = new Set<string>();
-    const keys: {key: string, written: string}[] = [];
+    const keys: {key: string; written: string}[] = [];
     for (const text of written) {
         const key = nameKey(text);
         if (key !== "" && !seen.has(key)) {
@@ -84,26 +95,32 @@ export interface KeyProblem {
 }
 
 /** Aliases that two models share (after normalising) or that are too short; the loader reports them. */
-export function findKeyProblems(models: readonly Pick<CatalogModel, "id" | "name" | "aliases" | "repo">[]): KeyProblem[] {
+export function findKeyProblems(
+    models: readonly Pick<CatalogModel, "id" | "name" | "aliases" | "repo">[]
+): KeyProblem[] {
     const owners = new Map<string, number>();
     const problems: KeyProblem[] = [];
     models.forEach((model, modelIndex) => {
         for (const {key, written} of modelKeys(model)) {
             const owner = owners.get(key);
             if (key.length < minimumKeyLength)
-                problems.push({modelIndex, written, message: `"${written}" is too short to match reliably (at least ${minimumKeyLength} letters or digits)`});
+                problems.push({
+                    modelIndex,
+                    written,
+                    message: `"${written}" is too short to match reliably (at least ${minimumKeyLength} letters or digits)`
+                });
             else if (owner != null && owner !== modelIndex)
                 problems.push({modelIndex, written, message: `"${written}" also names model "${models[owner]!.id}"`});
-            else
-                owners.set(key, modelIndex);
+            else owners.set(key, modelIndex);
         }
     });
     return problems;
 }
 
 interface KeyIndex {
+    byId: Map<string, CatalogModel>;
     byKey: Map<string, CatalogModel>;
-    entries: {key: string, written: string, model: CatalogModel}[];
+    entries: {key: string; written: string; model: CatalogModel}[];
 }
 
 const keyIndexes = new WeakMap<Catalog, KeyIndex>();
@@ -111,17 +128,22 @@ const keyIndexes = new WeakMap<Catalog, KeyIndex>();
 function keyIndexOf(catalog: Catalog): KeyIndex {
     let index = keyIndexes.get(catalog);
     if (index == null) {
-        index = {byKey: new Map(), entries: []};
+        index = {byId: new Map(), byKey: new Map(), entries: []};
         for (const model of catalog.models) {
+            index.byId.set(model.id, model);
             for (const {key, written} of modelKeys(model)) {
-                if (!index.byKey.has(key))
-                    index.byKey.set(key, model);
+                if (!index.byKey.has(key)) index.byKey.set(key, model);
                 index.entries.push({key, written, model});
             }
         }
         keyIndexes.set(catalog, index);
     }
     return index;
+}
+
+/** The entry with exactly this id (ids are unique), or undefined. */
+export function modelById(catalog: Catalog, id: string): CatalogModel | undefined {
+    return keyIndexOf(catalog).byId.get(id);
 }
 
 /**
@@ -134,8 +156,7 @@ export function findModel(catalog: Catalog, nameOrAlias: string): CatalogModel |
     const candidates = [text, text.replace(/[-_.\s]gguf$/i, "")];
     for (const candidate of candidates) {
         const model = byKey.get(nameKey(candidate));
-        if (model != null)
-            return model;
+        if (model != null) return model;
     }
     return undefined;
 }
@@ -143,15 +164,22 @@ export function findModel(catalog: Catalog, nameOrAlias: string): CatalogModel |
 /** Like findModel, but a miss is the user's to fix: the error names close matches. */
 export function requireModel(catalog: Catalog, nameOrAlias: string): CatalogModel {
     const model = findModel(catalog, nameOrAlias);
-    if (model != null)
-        return model;
+    if (model != null) return model;
     const key = nameKey(nameOrAlias);
-    const close = key === "" ? [] : [...new Set(keyIndexOf(catalog).entries
-        .filter((entry) => entry.key.includes(key) || key.includes(entry.key))
-        .map((entry) => entry.model.id))].slice(0, 5);
-    const hint = close.length > 0
-        ? ` Did you mean ${close.map((id) => `"${id}"`).join(", ")}?`
-        : " Run `llmproof models` to list the catalog.";
+    const close =
+        key === ""
+            ? []
+            : [
+                  ...new Set(
+                      keyIndexOf(catalog)
+                          .entries.filter((entry) => entry.key.includes(key) || key.includes(entry.key))
+                          .map((entry) => entry.model.id)
+                  )
+              ].slice(0, 5);
+    const hint =
+        close.length > 0
+            ? ` Did you mean ${close.map((id) => `"${id}"`).join(", ")}?`
+            : " Run `llmproof models` to list the catalog.";
     throw new UserError(`No catalog model is called "${nameOrAlias}".${hint}`);
 }
 
@@ -176,7 +204,8 @@ function isAlphanumericAt(text: string, index: number): boolean {
 /** A name starts and ends at word edges; "3.5" is one number, so a dot between digits is not an edge. */
 function isEdge(text: string, before: number, after: number): boolean {
     if (isAlphanumericAt(text, before) || isAlphanumericAt(text, after)) return false;
-    const dotBetweenDigits = (dot: number) => text[dot] === "." && /\p{Nd}/u.test(text[dot - 1] ?? "") && /\p{Nd}/u.test(text[dot + 1] ?? "");
+    const dotBetweenDigits = (dot: number) =>
+        text[dot] === "." && /\p{Nd}/u.test(text[dot - 1] ?? "") && /\p{Nd}/u.test(text[dot + 1] ?? "");
     return !dotBetweenDigits(before) && !dotBetweenDigits(after);
 }
 
@@ -188,7 +217,7 @@ export function findModelsInText(catalog: Catalog, text: string): ModelMention[]
     const entries = keyIndexOf(catalog).entries;
     const candidates: ModelMention[] = [];
     let segmentStart = 0;
-    const segments: {start: number, end: number}[] = [];
+    const segments: {start: number; end: number}[] = [];
     for (const breakMatch of text.matchAll(hardBreak)) {
         segments.push({start: segmentStart, end: breakMatch.index});
         segmentStart = breakMatch.index + breakMatch[0].length;
@@ -204,12 +233,18 @@ export function findModelsInText(catalog: Catalog, text: string): ModelMention[]
                 const start = keyChars[at]!.start;
                 const end = keyChars[at + entry.key.length - 1]!.end;
                 if (!isEdge(text, start - 1, end)) continue;
-                candidates.push({model: entry.model, text: text.slice(start, end), matchedAlias: entry.written, start, end});
+                candidates.push({
+                    model: entry.model,
+                    text: text.slice(start, end),
+                    matchedAlias: entry.written,
+                    start,
+                    end
+                });
             }
         }
     }
 
-    candidates.sort((a, b) => (b.end - b.start) - (a.end - a.start) || a.start - b.start);
+    candidates.sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
     const chosen: ModelMention[] = [];
     for (const candidate of candidates) {
         if (chosen.every((taken) => candidate.end <= taken.start || candidate.start >= taken.end))
@@ -225,7 +260,11 @@ export function suiteNames(catalog: Catalog): string[] {
 /** The models of one suite, in catalog order; an unknown suite name is the user's to fix. */
 export function modelsBySuite(catalog: Catalog, suite: string): CatalogModel[] {
     if (!(suite in catalog.suites))
-        throw new UserError(`Unknown suite "${suite}"; the catalog defines ${suiteNames(catalog).map((name) => `"${name}"`).join(", ")}.`);
+        throw new UserError(
+            `Unknown suite "${suite}"; the catalog defines ${suiteNames(catalog)
+                .map((name) => `"${name}"`)
+                .join(", ")}.`
+        );
     return catalog.models.filter((model) => model.suites.includes(suite));
 }
 
@@ -238,7 +277,7 @@ export function modelsByIssue(catalog: Catalog, issueNumber: number): CatalogMod
 export function benchmarkTarget(catalog: Catalog, model: CatalogModel): CatalogModel | undefined {
     if (!model.benchmarkable) return undefined;
     if (Object.keys(model.files).length > 0) return model;
-    return model.proxy == null ? undefined : catalog.models.find((candidate) => candidate.id === model.proxy);
+    return model.proxy == null ? undefined : modelById(catalog, model.proxy);
 }
 
 /** A catalog file with the repo and revision filled in from its model. */
@@ -252,8 +291,12 @@ export interface ResolvedCatalogFile extends Omit<CatalogFile, "repo" | "revisio
     parts: CatalogFilePart[];
 }
 
-function normalizeQuant(quant: string): string {
-    return quant.trim().toUpperCase();
+/** The canonical spelling of a quantization type: upper case, "FP16"/"FP32" as llama.cpp's "F16"/"F32". */
+export function normalizeQuant(quant: string): string {
+    const upper = quant.trim().toUpperCase();
+    if (upper === "FP16") return "F16";
+    if (upper === "FP32") return "F32";
+    return upper;
 }
 
 /** The file entry of one quantization (case-insensitive: "q4_k_m" works), or undefined. */
@@ -261,7 +304,8 @@ export function fileForQuant(model: CatalogModel, quant: string): ResolvedCatalo
     const wanted = normalizeQuant(quant);
     const file = model.files[wanted];
     if (file == null) return undefined;
-    const parts: CatalogFilePart[] = file.parts ?? (file.path == null ? [] : [{path: file.path, sizeBytes: file.sizeBytes, sha256: file.sha256}]);
+    const parts: CatalogFilePart[] =
+        file.parts ?? (file.path == null ? [] : [{path: file.path, sizeBytes: file.sizeBytes, sha256: file.sha256}]);
     return {
         ...file,
         modelId: model.id,
@@ -286,7 +330,7 @@ export function defaultQuant(model: CatalogModel): string | undefined {
  * null when the catalog knows the quantization exists but not its file name; the caller then
  * looks the file up in the repo's listing.
  */
-export function resolveCatalogRef(catalog: Catalog, ref: string): {model: CatalogModel, file: ResolvedCatalogFile} {
+export function resolveCatalogRef(catalog: Catalog, ref: string): {model: CatalogModel; file: ResolvedCatalogFile} {
     const colon = ref.lastIndexOf(":");
     const hasQuant = colon > 0 && !/^hf$/i.test(ref.slice(0, colon));
     const name = hasQuant ? ref.slice(0, colon) : ref;
@@ -299,7 +343,9 @@ export function resolveCatalogRef(catalog: Catalog, ref: string): {model: Catalo
     const quant = hasQuant ? normalizeQuant(ref.slice(colon + 1)) : defaultQuant(model)!;
     const file = fileForQuant(model, quant);
     if (file == null)
-        throw new UserError(`Catalog model "${model.id}" has no ${quant} file; it lists ${Object.keys(model.files).join(", ")}.`);
+        throw new UserError(
+            `Catalog model "${model.id}" has no ${quant} file; it lists ${Object.keys(model.files).join(", ")}.`
+        );
     if (file.repo == null)
         throw new UserError(`Catalog model "${model.id}" does not record which repo holds its ${quant} file.`);
     return {model, file};

@@ -1,7 +1,7 @@
 import {readdir, readFile, stat} from "node:fs/promises";
 import {basename, extname, join} from "node:path";
 import {parse as parseYaml} from "yaml";
-import {findModel, findModelsInText} from "../catalog/lookup.js";
+import {findModel, findModelsInText, modelById} from "../catalog/lookup.js";
 import type {Catalog} from "../catalog/schema.js";
 import {UserError} from "../util/errors.js";
 import {logInfo} from "../util/log.js";
@@ -53,16 +53,22 @@ export async function checkIssue(text: string, options: CheckOptions): Promise<I
     const cache = options.cache ?? new EvidenceCache();
     const extracted = extractClaims(text);
     const boxes = extracted.boxes.map((box) => ({...box, items: [...box.items]}));
-    const claims = [...extracted.claims, ...sidecarToClaims(options.sidecarClaims ?? [], extracted.claims.length, boxes)];
+    const claims = [
+        ...extracted.claims,
+        ...sidecarToClaims(options.sidecarClaims ?? [], extracted.claims.length, boxes)
+    ];
 
     const links = claims.map((claim) => linkClaim(claim, options.catalog));
     const gathered: GatheredEvidence[] = [];
     for (const [index, claim] of claims.entries())
-        gathered.push(await gatherEvidence(claim, links[index]!, {catalog: options.catalog, options: evidenceOptions, cache}));
+        gathered.push(
+            await gatherEvidence(claim, links[index]!, {catalog: options.catalog, options: evidenceOptions, cache})
+        );
 
     const checked: CheckedClaim[] = claims.map((claim, index) => {
         const link = links[index]!;
-        const comparison = claim.kind === "size-ratio" ? findComparison(claim, index, claims, links, gathered, options) : null;
+        const comparison =
+            claim.kind === "size-ratio" ? findComparison(claim, index, claims, links, gathered, options) : null;
         const verdict = judgeClaim({claim, link, gathered: gathered[index]!, catalog: options.catalog, comparison});
         return {claim, link, evidence: gathered[index]!.evidence, missing: gathered[index]!.missing, verdict};
     });
@@ -90,14 +96,23 @@ export function countVerdicts(checked: readonly CheckedClaim[]): VerdictCounts {
  * `comparedTo`, or the two parameter counts beside it in the same metric box ("4B", "72B",
  * "18x smaller").
  */
-function findComparison(claim: Claim, index: number, claims: Claim[], links: ClaimLink[], gathered: GatheredEvidence[], options: CheckOptions): Comparison | null {
-    const paramsOf = (modelId: string): {name: string, params: Sourced<number>} | null => {
-        const model = options.catalog.models.find((item) => item.id === modelId);
+function findComparison(
+    claim: Claim,
+    index: number,
+    claims: Claim[],
+    links: ClaimLink[],
+    gathered: GatheredEvidence[],
+    options: CheckOptions
+): Comparison | null {
+    const paramsOf = (modelId: string): {name: string; params: Sourced<number>} | null => {
+        const model = modelById(options.catalog, modelId);
         if (!model) return null;
-        const proxy = model.proxy ? options.catalog.models.find((item) => item.id === model.proxy) : undefined;
+        const proxy = model.proxy ? modelById(options.catalog, model.proxy) : undefined;
         const paramsB = model.paramsB ?? proxy?.paramsB;
         if (paramsB != null) return {name: model.name, params: {value: paramsB * 1e9, level: "catalog", how: null}};
-        return model.nominalParamsB != null ? {name: model.name, params: {value: model.nominalParamsB * 1e9, level: "catalog", how: "by name"}} : null;
+        return model.nominalParamsB != null
+            ? {name: model.name, params: {value: model.nominalParamsB * 1e9, level: "catalog", how: "by name"}}
+            : null;
     };
     if (claim.subject.comparedMention && claim.subject.modelId) {
         const a = findModel(options.catalog, claim.subject.modelId);
@@ -106,7 +121,11 @@ function findComparison(claim: Claim, index: number, claims: Claim[], links: Cla
         const pb = b ? paramsOf(b.id) : null;
         return pa && pb ? {a: pa, b: pb} : null;
     }
-    const inQuote = [...new Map(findModelsInText(options.catalog, claim.quote).map((mention) => [mention.model.id, mention.model])).values()];
+    const inQuote = [
+        ...new Map(
+            findModelsInText(options.catalog, claim.quote).map((mention) => [mention.model.id, mention.model])
+        ).values()
+    ];
     if (inQuote.length >= 2 && claim.source !== "metric-box") {
         const pa = paramsOf(inQuote[0]!.id);
         const pb = paramsOf(inQuote[1]!.id);
@@ -115,13 +134,23 @@ function findComparison(claim: Claim, index: number, claims: Claim[], links: Cla
     if (claim.box) {
         const siblings = claims
             .map((other, otherIndex) => ({other, otherIndex}))
-            .filter(({other, otherIndex}) => otherIndex !== index && other.box?.box === claim.box!.box && other.kind === "parameter-count" && links[otherIndex]!.models.length > 0);
-        const distinct = [...new Map(siblings.map(({otherIndex}) => [links[otherIndex]!.models[0]!.id, otherIndex])).values()];
+            .filter(
+                ({other, otherIndex}) =>
+                    otherIndex !== index &&
+                    other.box?.box === claim.box!.box &&
+                    other.kind === "parameter-count" &&
+                    links[otherIndex]!.models.length > 0
+            );
+        const distinct = [
+            ...new Map(siblings.map(({otherIndex}) => [links[otherIndex]!.models[0]!.id, otherIndex])).values()
+        ];
         if (distinct.length === 2) {
             const facts = distinct.map((otherIndex) => gathered[otherIndex]!.facts[0]);
             const sides = distinct.map((otherIndex, side) => {
                 const modelFacts = facts[side];
-                return modelFacts?.params ? {name: modelFacts.named.name, params: modelFacts.params} : paramsOf(links[otherIndex]!.models[0]!.id);
+                return modelFacts?.params
+                    ? {name: modelFacts.named.name, params: modelFacts.params}
+                    : paramsOf(links[otherIndex]!.models[0]!.id);
             });
             if (sides[0] && sides[1]) return {a: sides[0], b: sides[1]};
         }
@@ -132,9 +161,16 @@ function findComparison(claim: Claim, index: number, claims: Claim[], links: Cla
 function sidecarToClaims(items: readonly SidecarClaim[], offset: number, boxes: MetricBox[]): Claim[] {
     return items.map((item, index) => {
         const id = `s${offset + index + 1}`;
-        const claimed = item.claimed ? parseClaimedFigure(item.claimed, item.kind) : {text: item.quote, value: null, unit: null};
+        const claimed = item.claimed
+            ? parseClaimedFigure(item.claimed, item.kind)
+            : {text: item.quote, value: null, unit: null};
         if (item.baseline) claimed.baseline = item.baseline;
-        if (item.hardware) claimed.hardware = {class: item.hardware, memoryBytes: claimed.hardware?.memoryBytes ?? null, memoryKind: claimed.hardware?.memoryKind ?? "any"};
+        if (item.hardware)
+            claimed.hardware = {
+                class: item.hardware,
+                memoryBytes: claimed.hardware?.memoryBytes ?? null,
+                memoryKind: claimed.hardware?.memoryKind ?? "any"
+            };
         let box: Claim["box"] = null;
         if (item.box) {
             let target = boxes.find((candidate) => candidate.title.toLowerCase() === item.box!.title.toLowerCase());
@@ -143,7 +179,13 @@ function sidecarToClaims(items: readonly SidecarClaim[], offset: number, boxes: 
                 boxes.push(target);
             }
             target.items.push({label: item.box.label, value: item.claimed ?? item.quote, claimId: id});
-            box = {box: target.index, line: target.items.length - 1, title: target.title, label: item.box.label, value: item.claimed ?? item.quote};
+            box = {
+                box: target.index,
+                line: target.items.length - 1,
+                title: target.title,
+                label: item.box.label,
+                value: item.claimed ?? item.quote
+            };
         }
         return ClaimSchema.parse({
             id,
@@ -159,7 +201,8 @@ function sidecarToClaims(items: readonly SidecarClaim[], offset: number, boxes: 
             claimed,
             source: "sidecar",
             box,
-            unverifiableReason: item.kind === "unverifiable" ? item.reason ?? "stated as unverifiable in the sidecar" : null,
+            unverifiableReason:
+                item.kind === "unverifiable" ? (item.reason ?? "stated as unverifiable in the sidecar") : null,
             context: []
         });
     });
@@ -178,7 +221,9 @@ export async function expandIssuePaths(paths: readonly string[]): Promise<string
         const info = await stat(path).catch(() => null);
         if (!info) throw new UserError(`Issue file or folder not found: ${path}.`);
         if (info.isDirectory()) {
-            const entries = (await readdir(path)).filter((name) => ISSUE_EXTENSIONS.has(extname(name).toLowerCase()) && !/^readme\./i.test(name)).sort();
+            const entries = (await readdir(path))
+                .filter((name) => ISSUE_EXTENSIONS.has(extname(name).toLowerCase()) && !/^readme\./i.test(name))
+                .sort();
             if (entries.length === 0) throw new UserError(`No issue files (.md, .txt) in ${path}.`);
             files.push(...entries.map((name) => join(path, name)));
         } else {
@@ -193,13 +238,19 @@ export async function loadSidecar(path: string): Promise<SidecarFile> {
     try {
         text = await readFile(path, "utf8");
     } catch (error) {
-        throw new UserError(`Cannot read the claims file ${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : String(error)}.`, {cause: error});
+        throw new UserError(
+            `Cannot read the claims file ${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : String(error)}.`,
+            {cause: error}
+        );
     }
     let raw: unknown;
     try {
         raw = path.toLowerCase().endsWith(".json") ? JSON.parse(text) : parseYaml(text);
     } catch (error) {
-        throw new UserError(`The claims file ${path} is not valid ${path.toLowerCase().endsWith(".json") ? "JSON" : "YAML"}: ${(error as Error).message.split("\n")[0]}.`, {cause: error});
+        throw new UserError(
+            `The claims file ${path} is not valid ${path.toLowerCase().endsWith(".json") ? "JSON" : "YAML"}: ${(error as Error).message.split("\n")[0]}.`,
+            {cause: error}
+        );
     }
     const result = SidecarFileSchema.safeParse(raw);
     if (!result.success) {
@@ -221,7 +272,13 @@ async function siblingSidecar(issuePath: string): Promise<string | null> {
     const stem = issuePath.slice(0, issuePath.length - extname(issuePath).length);
     for (const suffix of SIDECAR_SUFFIXES) {
         const candidate = stem + suffix;
-        if (await stat(candidate).then((info) => info.isFile(), () => false)) return candidate;
+        if (
+            await stat(candidate).then(
+                (info) => info.isFile(),
+                () => false
+            )
+        )
+            return candidate;
     }
     return null;
 }
@@ -238,7 +295,10 @@ export async function checkIssueFiles(paths: readonly string[], options: CheckFi
     const reports: IssueReport[] = [];
     for (const file of files) {
         const text = await readFile(file, "utf8").catch((error: unknown) => {
-            throw new UserError(`Cannot read the issue ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, {cause: error});
+            throw new UserError(
+                `Cannot read the issue ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+                {cause: error}
+            );
         });
         const sidecars: SidecarClaim[] = [];
         if (explicit && sidecarApplies(explicit, file)) sidecars.push(...explicit.claims);

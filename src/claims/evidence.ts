@@ -2,7 +2,7 @@ import {createHash} from "node:crypto";
 import {mkdir, stat} from "node:fs/promises";
 import {totalmem, tmpdir} from "node:os";
 import {join} from "node:path";
-import {fileForQuant} from "../catalog/lookup.js";
+import {fileForQuant, modelById} from "../catalog/lookup.js";
 import type {Catalog, CatalogModel, QuantQualityFact, QuantSpeedFact} from "../catalog/schema.js";
 import type {GgufFacts} from "../gguf/facts.js";
 import {errorMessage} from "../util/errors.js";
@@ -97,20 +97,30 @@ function fileSize(model: CatalogModel, quant: string): Sourced<number> | null {
     const file = fileForQuant(model, quant);
     if (!file) return null;
     if (file.sizeBytes != null) return {value: file.sizeBytes, level: "catalog", how: null};
-    if (file.approxSizeBytes != null) return {value: file.approxSizeBytes, level: "catalog", how: "published size, rounded"};
+    if (file.approxSizeBytes != null)
+        return {value: file.approxSizeBytes, level: "catalog", how: "published size, rounded"};
     return null;
 }
 
 /** Catalog facts of one model at one quant; the named model's own figures win, then its proxy's. */
 export function catalogFacts(named: CatalogModel, measured: CatalogModel, quant: string | null): ModelFacts {
     const paramsB = named.paramsB ?? measured.paramsB;
-    const params: Sourced<number> | null = paramsB != null
-        ? {value: paramsB * 1e9, level: "catalog", how: named.paramsB == null ? `the count of ${measured.name}, which stands in for it` : named.paramsNote}
-        : null;
+    const params: Sourced<number> | null =
+        paramsB != null
+            ? {
+                  value: paramsB * 1e9,
+                  level: "catalog",
+                  how:
+                      named.paramsB == null ? `the count of ${measured.name}, which stands in for it` : named.paramsNote
+              }
+            : null;
     const moe = named.moe ?? measured.moe;
-    const activeParams: Sourced<number> | null = moe?.activeParamsB != null
-        ? {value: moe.activeParamsB * 1e9, level: "catalog", how: "as the name states it (nominal)"}
-        : moe == null && params ? {value: params.value, level: "catalog", how: "a dense model: every parameter is active"} : null;
+    const activeParams: Sourced<number> | null =
+        moe?.activeParamsB != null
+            ? {value: moe.activeParamsB * 1e9, level: "catalog", how: "as the name states it (nominal)"}
+            : moe == null && params
+              ? {value: params.value, level: "catalog", how: "a dense model: every parameter is active"}
+              : null;
     const fileBytes = new Map<string, Sourced<number>>();
     for (const name of Object.keys(measured.files)) {
         const size = fileSize(measured, name);
@@ -118,20 +128,50 @@ export function catalogFacts(named: CatalogModel, measured: CatalogModel, quant:
     }
     const sixteenBitQuant = SIXTEEN_BIT_QUANTS.find((name) => fileBytes.has(name));
     const sixteenBitBytes: Sourced<number> | null = sixteenBitQuant
-        ? {...fileBytes.get(sixteenBitQuant)!, how: `the ${sixteenBitQuant} file${fileBytes.get(sixteenBitQuant)!.how ? ", " + fileBytes.get(sixteenBitQuant)!.how : ""}`}
-        : params ? {value: params.value * 2, level: "catalog", how: "computed: parameters × 2 bytes"} : null;
+        ? {
+              ...fileBytes.get(sixteenBitQuant)!,
+              how: `the ${sixteenBitQuant} file${fileBytes.get(sixteenBitQuant)!.how ? `, ${fileBytes.get(sixteenBitQuant)!.how}` : ""}`
+          }
+        : params
+          ? {value: params.value * 2, level: "catalog", how: "computed: parameters × 2 bytes"}
+          : null;
     const f32Bytes: Sourced<number> | null = fileBytes.has("F32")
         ? fileBytes.get("F32")!
-        : params ? {value: params.value * 4, level: "catalog", how: "computed: parameters × 4 bytes"}
-            : sixteenBitBytes ? {value: sixteenBitBytes.value * 2, level: "catalog", how: "computed: twice the 16-bit size"} : null;
+        : params
+          ? {value: params.value * 4, level: "catalog", how: "computed: parameters × 4 bytes"}
+          : sixteenBitBytes
+            ? {value: sixteenBitBytes.value * 2, level: "catalog", how: "computed: twice the 16-bit size"}
+            : null;
     const quantBytes = quant ? fileBytes.get(quant) : undefined;
-    const bitsPerWeight: Sourced<number> | null = quantBytes && params
-        ? {value: quantBytes.value * 8 / params.value, level: "catalog", how: `file size × 8 / parameters${quantBytes.how ? ` (${quantBytes.how})` : ""}`}
-        : null;
+    const bitsPerWeight: Sourced<number> | null =
+        quantBytes && params
+            ? {
+                  value: (quantBytes.value * 8) / params.value,
+                  level: "catalog",
+                  how: `file size × 8 / parameters${quantBytes.how ? ` (${quantBytes.how})` : ""}`
+              }
+            : null;
     const memoryBytes: Sourced<number> | null = quantBytes
-        ? {value: quantBytes.value * 1.1 + 0.5 * GB, level: "catalog", how: "estimated: file size + 10% + 0.5 GB (KV cache and buffers at a 4k context)"}
+        ? {
+              value: quantBytes.value * 1.1 + 0.5 * GB,
+              level: "catalog",
+              how: "estimated: file size + 10% + 0.5 GB (KV cache and buffers at a 4k context)"
+          }
         : null;
-    return {named, measured, quant, params, activeParams, fileBytes, sixteenBitBytes, f32Bytes, bitsPerWeight, memoryBytes, speed: null, header: null};
+    return {
+        named,
+        measured,
+        quant,
+        params,
+        activeParams,
+        fileBytes,
+        sixteenBitBytes,
+        f32Bytes,
+        bitsPerWeight,
+        memoryBytes,
+        speed: null,
+        header: null
+    };
 }
 
 /** Overlay facts read from a GGUF header (level `header`, or `measured` for a pulled file's run). */
@@ -142,16 +182,30 @@ function withHeader(facts: ModelFacts, header: GgufFacts, quant: string): ModelF
     return {
         ...facts,
         header,
-        params: {value: header.parameterCount, level, how: "general parameter count from the tensors in the GGUF header"},
+        params: {
+            value: header.parameterCount,
+            level,
+            how: "general parameter count from the tensors in the GGUF header"
+        },
         activeParams: header.moe
-            ? {value: header.moe.activeParameters, level, how: `${header.moe.expertsUsed} of ${header.moe.expertCount} experts per token plus every shared tensor`}
+            ? {
+                  value: header.moe.activeParameters,
+                  level,
+                  how: `${header.moe.expertsUsed} of ${header.moe.expertCount} experts per token plus every shared tensor`
+              }
             : {value: header.parameterCount, level, how: "a dense model: every parameter is active"},
         fileBytes,
-        sixteenBitBytes: facts.sixteenBitBytes?.how?.startsWith("the ") ? facts.sixteenBitBytes : {value: header.sizeAt.f16Bytes, level, how: "the same tensors at 2 bytes a weight, from the header"},
+        sixteenBitBytes: facts.sixteenBitBytes?.how?.startsWith("the ")
+            ? facts.sixteenBitBytes
+            : {value: header.sizeAt.f16Bytes, level, how: "the same tensors at 2 bytes a weight, from the header"},
         f32Bytes: {value: header.sizeAt.f32Bytes, level, how: "the same tensors at 4 bytes a weight, from the header"},
         bitsPerWeight: {value: header.bitsPerWeight.file, level, how: "file bytes × 8 / parameters, from the header"},
         memoryBytes: header.memoryEstimate
-            ? {value: Math.max(header.memoryEstimate.ramBytes, header.memoryEstimate.vramBytes), level, how: `${header.memoryEstimate.method}, ${header.memoryEstimate.contextSize}-token context`}
+            ? {
+                  value: Math.max(header.memoryEstimate.ramBytes, header.memoryEstimate.vramBytes),
+                  level,
+                  how: `${header.memoryEstimate.method}, ${header.memoryEstimate.contextSize}-token context`
+              }
             : facts.memoryBytes
     };
 }
@@ -202,11 +256,23 @@ export interface EvidenceContext {
 }
 
 /** Kinds that need a header read to be judged more exactly than the catalog allows. */
-const HEADER_KINDS = new Set(["parameter-count", "active-parameters", "file-size", "size-reduction", "size-ratio", "bits-per-weight", "hardware-fit"]);
+const HEADER_KINDS = new Set([
+    "parameter-count",
+    "active-parameters",
+    "file-size",
+    "size-reduction",
+    "size-ratio",
+    "bits-per-weight",
+    "hardware-fit"
+]);
 /** Kinds that need the model run on this machine. */
 const RUN_KINDS = new Set(["speed", "hardware-fit"]);
 
-export async function gatherEvidence(claim: Claim, link: ClaimLink, context: EvidenceContext): Promise<GatheredEvidence> {
+export async function gatherEvidence(
+    claim: Claim,
+    link: ClaimLink,
+    context: EvidenceContext
+): Promise<GatheredEvidence> {
     const {catalog, options, cache} = context;
     const result: GatheredEvidence = {facts: [], evidence: [], missing: [], warnings: []};
     if (claim.kind === "unverifiable" || link.models.length === 0) return result;
@@ -214,20 +280,23 @@ export async function gatherEvidence(claim: Claim, link: ClaimLink, context: Evi
     // A general claim about a quant type: catalog facts of every model that has it (no downloads for a survey).
     if (link.models.every((model) => model.via === "quant-type")) {
         for (const modelLink of link.models) {
-            const model = catalog.models.find((candidate) => candidate.id === modelLink.id)!;
+            const model = modelById(catalog, modelLink.id)!;
             const facts = catalogFacts(model, model, link.quant);
             result.facts.push(facts);
         }
         result.evidence.push({
-            level: "catalog", modelId: null, quant: link.quant,
+            level: "catalog",
+            modelId: null,
+            quant: link.quant,
             facts: {models: result.facts.length, quant: link.quant},
-            source: "models.yaml (every model with this quantization and a size)", command: "llmproof models --json"
+            source: "models.yaml (every model with this quantization and a size)",
+            command: "llmproof models --json"
         });
         addReferenceEvidence(result, catalog, claim, link.quant);
         return result;
     }
 
-    const named = catalog.models.find((model) => model.id === link.models[0]!.id)!;
+    const named = modelById(catalog, link.models[0]!.id)!;
     const measured = measuredModel(catalog, link.models) ?? named;
     let facts = catalogFacts(named, measured, link.quant);
     result.evidence.push(evidenceFromFacts(facts));
@@ -240,12 +309,21 @@ export async function gatherEvidence(claim: Claim, link: ClaimLink, context: Evi
     // Header: remote read online, or the local file after --measure pulled it.
     if (HEADER_KINDS.has(claim.kind) && hasFile && measured.benchmarkable) {
         if (options.offline) {
-            result.missing.push({level: "header", reason: "offline: the GGUF header was not read", command: `llmproof inspect ${ref}`});
+            result.missing.push({
+                level: "header",
+                reason: "offline: the GGUF header was not read",
+                command: `llmproof inspect ${ref}`
+            });
         } else {
-            const header = await cache.once(`header:${ref}`, () => readHeader(ref, options, claim.kind === "hardware-fit"))
+            const header = await cache
+                .once(`header:${ref}`, () => readHeader(ref, options, claim.kind === "hardware-fit"))
                 .catch((error: unknown) => error as Error);
             if (header instanceof Error) {
-                result.missing.push({level: "header", reason: `the header could not be read: ${errorMessage(header)}`, command: `llmproof inspect ${ref}`});
+                result.missing.push({
+                    level: "header",
+                    reason: `the header could not be read: ${errorMessage(header)}`,
+                    command: `llmproof inspect ${ref}`
+                });
                 const warning = `${ref}: header not read (${errorMessage(header)})`;
                 if (!result.warnings.includes(warning)) result.warnings.push(warning);
                 await cache.once(`warned:${ref}`, async () => logWarning(`${warning}; using catalog facts`));
@@ -259,30 +337,90 @@ export async function gatherEvidence(claim: Claim, link: ClaimLink, context: Evi
     if (RUN_KINDS.has(claim.kind) && measured.benchmarkable && quant) {
         let ran = false;
         if (options.measure && !options.offline && hasFile) {
-            const run = await cache.once(`measure:${ref}`, () => measureReal(ref, facts, options)).catch((error: unknown) => error as Error);
+            const run = await cache
+                .once(`measure:${ref}`, () => measureReal(ref, facts, options))
+                .catch((error: unknown) => error as Error);
             if (run instanceof Error) {
-                result.missing.push({level: "measured", reason: `the real weights could not be measured: ${errorMessage(run)}`, command: `llmproof pull ${ref} && llmproof bench <the pulled file>`});
+                result.missing.push({
+                    level: "measured",
+                    reason: `the real weights could not be measured: ${errorMessage(run)}`,
+                    command: `llmproof pull ${ref} && llmproof bench <the pulled file>`
+                });
             } else {
                 ran = true;
-                facts = {...facts, speed: {value: run.speed, level: "measured", how: null}, memoryBytes: run.memoryBytes != null ? {value: run.memoryBytes, level: "measured", how: "peak resident memory while generating"} : facts.memoryBytes};
-                result.evidence.push({level: "measured", modelId: measured.id, quant, facts: {tokensPerSecond: round(run.speed.tokensPerSecond, 2), setting: run.speed.setting, peakMemoryBytes: run.memoryBytes}, source: run.path, command: `llmproof bench ${run.path}`});
+                facts = {
+                    ...facts,
+                    speed: {value: run.speed, level: "measured", how: null},
+                    memoryBytes:
+                        run.memoryBytes != null
+                            ? {value: run.memoryBytes, level: "measured", how: "peak resident memory while generating"}
+                            : facts.memoryBytes
+                };
+                result.evidence.push({
+                    level: "measured",
+                    modelId: measured.id,
+                    quant,
+                    facts: {
+                        tokensPerSecond: round(run.speed.tokensPerSecond, 2),
+                        setting: run.speed.setting,
+                        peakMemoryBytes: run.memoryBytes
+                    },
+                    source: run.path,
+                    command: `llmproof bench ${run.path}`
+                });
             }
         }
         if (!ran && options.twins && measured.shape) {
-            const twin = await cache.once(`twin:${measured.id}:${quant}`, () => measureTwin(measured, quant, facts, options)).catch((error: unknown) => error as Error);
+            const twin = await cache
+                .once(`twin:${measured.id}:${quant}`, () => measureTwin(measured, quant, facts, options))
+                .catch((error: unknown) => error as Error);
             if (twin instanceof Error) {
                 result.missing.push({level: "twin", reason: errorMessage(twin), command: twinCommand(measured, quant)});
             } else {
                 ran = true;
-                facts = {...facts, speed: {value: twin.speed, level: "twin", how: "random weights with the real tensor shapes and types"},
-                    memoryBytes: twin.memoryBytes != null ? {value: twin.memoryBytes, level: "twin", how: "node-llama-cpp estimate for the twin (same tensors as the real model), 4k context"} : facts.memoryBytes};
-                result.evidence.push({level: "twin", modelId: measured.id, quant, facts: {tokensPerSecond: round(twin.speed.tokensPerSecond, 2), setting: twin.speed.setting, memoryBytes: twin.memoryBytes, twinFileBytes: twin.fileBytes}, source: twin.path, command: twinCommand(measured, quant)});
+                facts = {
+                    ...facts,
+                    speed: {
+                        value: twin.speed,
+                        level: "twin",
+                        how: "random weights with the real tensor shapes and types"
+                    },
+                    memoryBytes:
+                        twin.memoryBytes != null
+                            ? {
+                                  value: twin.memoryBytes,
+                                  level: "twin",
+                                  how: "node-llama-cpp estimate for the twin (same tensors as the real model), 4k context"
+                              }
+                            : facts.memoryBytes
+                };
+                result.evidence.push({
+                    level: "twin",
+                    modelId: measured.id,
+                    quant,
+                    facts: {
+                        tokensPerSecond: round(twin.speed.tokensPerSecond, 2),
+                        setting: twin.speed.setting,
+                        memoryBytes: twin.memoryBytes,
+                        twinFileBytes: twin.fileBytes
+                    },
+                    source: twin.path,
+                    command: twinCommand(measured, quant)
+                });
             }
         } else if (!ran && !measured.shape) {
-            result.missing.push({level: "twin", reason: `the catalog records no shape for ${measured.name}, so no shape-twin can be written`, command: null});
+            result.missing.push({
+                level: "twin",
+                reason: `the catalog records no shape for ${measured.name}, so no shape-twin can be written`,
+                command: null
+            });
         }
         if (!ran && claim.kind === "speed")
-            result.missing.push({level: "measured", reason: "speed was not measured on this machine", command: `llmproof check <issue> --measure   (or: llmproof pull ${ref} && llmproof bench <the pulled file>)`});
+            result.missing.push({
+                level: "measured",
+                reason: "speed was not measured on this machine",
+                command: `llmproof check <issue> --measure   (or: llmproof pull ${ref} && llmproof bench <the pulled file>)`
+            });
     }
     result.facts.push(facts);
     return result;
@@ -292,38 +430,75 @@ function addReferenceEvidence(result: GatheredEvidence, catalog: Catalog, claim:
     if (claim.kind === "quality-loss") {
         for (const fact of qualityReference(catalog, quant)) {
             result.evidence.push({
-                level: "catalog", modelId: null, quant: fact.quant,
-                facts: {referenceModel: fact.model, dataset: fact.dataset, imatrix: fact.imatrix, baseline: fact.baselineQuant,
-                    baselinePerplexity: fact.baselinePerplexity, perplexity: fact.perplexity, klDivergence: fact.klDivergence, sameTopTokenShare: fact.sameTopTokenShare},
-                source: fact.source, command: null
+                level: "catalog",
+                modelId: null,
+                quant: fact.quant,
+                facts: {
+                    referenceModel: fact.model,
+                    dataset: fact.dataset,
+                    imatrix: fact.imatrix,
+                    baseline: fact.baselineQuant,
+                    baselinePerplexity: fact.baselinePerplexity,
+                    perplexity: fact.perplexity,
+                    klDivergence: fact.klDivergence,
+                    sameTopTokenShare: fact.sameTopTokenShare
+                },
+                source: fact.source,
+                command: null
             });
         }
     }
     if (claim.kind === "speed") {
         for (const fact of speedReference(catalog, quant)) {
             result.evidence.push({
-                level: "catalog", modelId: null, quant,
-                facts: {referenceModel: fact.model, test: fact.test, hardware: fact.hardware, ...Object.fromEntries(Object.entries(fact.tokensPerSecond).map(([name, value]) => [`tokensPerSecond${name}`, value]))},
-                source: fact.source, command: null
+                level: "catalog",
+                modelId: null,
+                quant,
+                facts: {
+                    referenceModel: fact.model,
+                    test: fact.test,
+                    hardware: fact.hardware,
+                    ...Object.fromEntries(
+                        Object.entries(fact.tokensPerSecond).map(([name, value]) => [`tokensPerSecond${name}`, value])
+                    )
+                },
+                source: fact.source,
+                command: null
             });
         }
     }
     if (claim.kind === "bits-per-weight" && quant) {
         for (const fact of catalog.quantReference.bitsPerWeight.filter((item) => item.quant === quant)) {
-            result.evidence.push({level: "catalog", modelId: null, quant, facts: {referenceModel: fact.model, bitsPerWeight: fact.bitsPerWeight}, source: fact.source, command: null});
+            result.evidence.push({
+                level: "catalog",
+                modelId: null,
+                quant,
+                facts: {referenceModel: fact.model, bitsPerWeight: fact.bitsPerWeight},
+                source: fact.source,
+                command: null
+            });
         }
     }
 }
 
 function headerEvidence(header: GgufFacts, model: CatalogModel, quant: string, ref: string): Evidence {
     return {
-        level: "header", modelId: model.id, quant,
+        level: "header",
+        modelId: model.id,
+        quant,
         facts: {
-            fileBytes: header.fileBytes, parameterCount: header.parameterCount, bitsPerWeight: round(header.bitsPerWeight.file, 3),
-            fileType: header.fileTypeLabel ?? header.fileType, activeParameters: header.moe?.activeParameters ?? null,
-            f16Bytes: header.sizeAt.f16Bytes, memoryBytes: header.memoryEstimate ? Math.max(header.memoryEstimate.ramBytes, header.memoryEstimate.vramBytes) : null
+            fileBytes: header.fileBytes,
+            parameterCount: header.parameterCount,
+            bitsPerWeight: round(header.bitsPerWeight.file, 3),
+            fileType: header.fileTypeLabel ?? header.fileType,
+            activeParameters: header.moe?.activeParameters ?? null,
+            f16Bytes: header.sizeAt.f16Bytes,
+            memoryBytes: header.memoryEstimate
+                ? Math.max(header.memoryEstimate.ramBytes, header.memoryEstimate.vramBytes)
+                : null
         },
-        source: header.source, command: `llmproof inspect ${ref}`
+        source: header.source,
+        command: `llmproof inspect ${ref}`
     };
 }
 
@@ -347,18 +522,27 @@ interface RunResult {
 const CHECK_BENCH = {nPrompt: [0], nGen: [16]};
 const CHECK_POLICY = {warmup: 1, repetitions: 3, adaptive: null};
 
-async function benchOnce(path: string): Promise<{speed: SpeedMeasurement, peakRssBytes: number | null, estimate: number | null}> {
+async function benchOnce(
+    path: string
+): Promise<{speed: SpeedMeasurement; peakRssBytes: number | null; estimate: number | null}> {
     const {runBench} = await import("../bench/index.js");
     const outcome = await runBench({
-        models: [path], sweep: CHECK_BENCH, policy: CHECK_POLICY,
-        measureTtft: false, gpu: "auto", crossCheck: false, save: false
+        models: [path],
+        sweep: CHECK_BENCH,
+        policy: CHECK_POLICY,
+        measureTtft: false,
+        gpu: "auto",
+        crossCheck: false,
+        save: false
     });
     const run = outcome.report.runs[0];
-    if (!run || run.status !== "ok" || !run.tg)
-        throw new Error(run?.failure?.reason ?? "the benchmark produced no result");
+    if (run?.status !== "ok" || !run.tg) throw new Error(run?.failure?.reason ?? "the benchmark produced no result");
     const threads = run.config.threads;
     return {
-        speed: {tokensPerSecond: run.tg.tokensPerSecond.mean, setting: `tg16 on ${run.provenance.cpu.model}, ${threads} thread${threads === 1 ? "" : "s"}${run.provenance.backend && run.provenance.backend !== "cpu" ? `, ${run.provenance.backend}` : ""}`},
+        speed: {
+            tokensPerSecond: run.tg.tokensPerSecond.mean,
+            setting: `tg16 on ${run.provenance.cpu.model}, ${threads} thread${threads === 1 ? "" : "s"}${run.provenance.backend && run.provenance.backend !== "cpu" ? `, ${run.provenance.backend}` : ""}`
+        },
         peakRssBytes: run.peakRssBytes,
         estimate: run.memoryEstimate ? Math.max(run.memoryEstimate.ramBytes, run.memoryEstimate.vramBytes) : null
     };
@@ -368,22 +552,36 @@ async function benchOnce(path: string): Promise<{speed: SpeedMeasurement, peakRs
 async function measureReal(ref: string, facts: ModelFacts, options: EvidenceOptions): Promise<RunResult> {
     const size = facts.quant ? facts.fileBytes.get(facts.quant)?.value : undefined;
     if (size != null && size > totalmem() * 0.6)
-        throw new Error(`the file (${(size / GB).toFixed(1)} GB) is too big for this machine's ${(totalmem() / 2 ** 30).toFixed(0)} GiB of RAM`);
+        throw new Error(
+            `the file (${(size / GB).toFixed(1)} GB) is too big for this machine's ${(totalmem() / 2 ** 30).toFixed(0)} GiB of RAM`
+        );
     const {pullModel} = await import("../download/pull.js");
     logInfo(`pulling ${ref} to measure it …`);
     const pulled = await pullModel(ref, {env: options.env});
     const bench = await benchOnce(pulled.path);
-    return {path: pulled.path, speed: bench.speed, memoryBytes: bench.estimate ?? bench.peakRssBytes, fileBytes: pulled.totalBytes};
+    return {
+        path: pulled.path,
+        speed: bench.speed,
+        memoryBytes: bench.estimate ?? bench.peakRssBytes,
+        fileBytes: pulled.totalBytes
+    };
 }
 
 function twinCommand(model: CatalogModel, quant: string): string {
     return `llmproof check <issue>   (writes a ${quant} shape-twin of ${model.id} when it is under --twin-max-gb)`;
 }
 
-async function measureTwin(model: CatalogModel, quant: string, facts: ModelFacts, options: EvidenceOptions): Promise<RunResult> {
-    const expected = facts.fileBytes.get(quant)?.value ?? (facts.params ? facts.params.value * 5 / 8 : null);
+async function measureTwin(
+    model: CatalogModel,
+    quant: string,
+    facts: ModelFacts,
+    options: EvidenceOptions
+): Promise<RunResult> {
+    const expected = facts.fileBytes.get(quant)?.value ?? (facts.params ? (facts.params.value * 5) / 8 : null);
     if (expected != null && expected > options.twinMaxBytes)
-        throw new Error(`a ${quant} twin of ${model.name} would be about ${(expected / GB).toFixed(1)} GB, over the twin limit of ${(options.twinMaxBytes / GB).toFixed(1)} GB (raise --twin-max-gb)`);
+        throw new Error(
+            `a ${quant} twin of ${model.name} would be about ${(expected / GB).toFixed(1)} GB, over the twin limit of ${(options.twinMaxBytes / GB).toFixed(1)} GB (raise --twin-max-gb)`
+        );
     const {writeTwinGguf} = await import("../gguf/synth.js");
     const {inspectGguf} = await import("../gguf/inspect.js");
     const directory = join(tmpdir(), "llmproof-twins");
@@ -400,6 +598,8 @@ async function measureTwin(model: CatalogModel, quant: string, facts: ModelFacts
     }
     const header = await inspectGguf(path, {memoryEstimate: {}});
     const bench = await benchOnce(path);
-    const estimate = header.memoryEstimate ? Math.max(header.memoryEstimate.ramBytes, header.memoryEstimate.vramBytes) : null;
+    const estimate = header.memoryEstimate
+        ? Math.max(header.memoryEstimate.ramBytes, header.memoryEstimate.vramBytes)
+        : null;
     return {path, speed: bench.speed, memoryBytes: estimate, fileBytes};
 }

@@ -1,4 +1,4 @@
-import {defaultQuant, findModel, findModelsInText, modelKeys, nameKey} from "../catalog/lookup.js";
+import {defaultQuant, findModel, findModelsInText, modelKeys, nameKey, modelById} from "../catalog/lookup.js";
 import type {Catalog, CatalogModel} from "../catalog/schema.js";
 import {findQuantMentions, refersBack} from "./extract.js";
 import {ClaimLinkSchema, type Claim, type ClaimLink, type ModelLink} from "./schema.js";
@@ -37,7 +37,10 @@ export function linkClaim(claim: Claim, catalog: Catalog): ClaimLink {
 
     // "Q4_K_M shrinks a model by 70%": a quant type is the subject of its own sentence unless the sentence
     // ties it to a model ("its Q4_K_M file").
-    const aboutQuantType = claim.subject.quant !== null && SURVEY_KINDS.has(claim.kind) && !/\b(its|their|the model['’]s|this model['’]s)\b/i.test(claim.quote);
+    const aboutQuantType =
+        claim.subject.quant !== null &&
+        SURVEY_KINDS.has(claim.kind) &&
+        !/\b(its|their|the model['’]s|this model['’]s)\b/i.test(claim.quote);
     let contextQuant: string | null = null;
     if (models.length === 0 && unknownMention === null && claim.context.length > 0 && !aboutQuantType) {
         const fromContext = subjectFromContext(claim, catalog);
@@ -46,9 +49,9 @@ export function linkClaim(claim: Claim, catalog: Catalog): ClaimLink {
     }
 
     // A model without files of its own (adapter, unpublished GGUF) is measured through its proxy.
-    const primary = models[0] ? catalog.models.find((model) => model.id === models[0]!.id) : undefined;
+    const primary = models[0] ? modelById(catalog, models[0]!.id) : undefined;
     if (primary && Object.keys(primary.files).length === 0 && primary.proxy) {
-        const proxy = catalog.models.find((model) => model.id === primary.proxy);
+        const proxy = modelById(catalog, primary.proxy);
         if (proxy) models.push({...toLink(proxy, "proxy"), note: proxyNote(primary, proxy)});
     }
 
@@ -67,12 +70,22 @@ export function linkClaim(claim: Claim, catalog: Catalog): ClaimLink {
 
     // A claim about a quant type in general is checked on every catalog model that has that type and a 16-bit size.
     const relativeSpeed = claim.kind !== "speed" || claim.claimed.speed?.form !== "tokens-per-second";
-    if (models.length === 0 && unknownMention === null && quant && !SIXTEEN_BIT.has(quant) && SURVEY_KINDS.has(claim.kind) && relativeSpeed) {
+    if (
+        models.length === 0 &&
+        unknownMention === null &&
+        quant &&
+        !SIXTEEN_BIT.has(quant) &&
+        SURVEY_KINDS.has(claim.kind) &&
+        relativeSpeed
+    ) {
         const family = quant;
         for (const model of catalog.models) {
             const resolved = resolveQuantFamily(model, family);
             if (model.files[resolved] && Object.values(model.files).length > 1)
-                models.push({...toLink(model, "quant-type"), note: resolved === family ? null : `${family} read as ${resolved}`});
+                models.push({
+                    ...toLink(model, "quant-type"),
+                    note: resolved === family ? null : `${family} read as ${resolved}`
+                });
         }
         if (/^Q\d$/.test(family)) quant = `${family}_K_M`;
     }
@@ -86,9 +99,10 @@ function toLink(model: CatalogModel, via: ModelLink["via"]): ModelLink {
 }
 
 function proxyNote(model: CatalogModel, proxy: CatalogModel): string {
-    const what = model.kind === "lora-adapter"
-        ? `${model.name} is a LoRA/PEFT adapter with no weights of its own`
-        : `${model.name} has no GGUF file in the catalog`;
+    const what =
+        model.kind === "lora-adapter"
+            ? `${model.name} is a LoRA/PEFT adapter with no weights of its own`
+            : `${model.name} has no GGUF file in the catalog`;
     return `${what}; ${proxy.name} stands in for it`;
 }
 
@@ -96,11 +110,19 @@ function proxyNote(model: CatalogModel, proxy: CatalogModel): string {
 export function measuredModel(catalog: Catalog, links: readonly ModelLink[]): CatalogModel | undefined {
     const proxy = links.find((link) => link.via === "proxy");
     const chosen = proxy ?? links[0];
-    return chosen ? catalog.models.find((model) => model.id === chosen.id) : undefined;
+    return chosen ? modelById(catalog, chosen.id) : undefined;
 }
 
 function needsQuant(claim: Claim): boolean {
-    return ["file-size", "size-reduction", "size-ratio", "bits-per-weight", "hardware-fit", "speed", "quality-loss"].includes(claim.kind);
+    return [
+        "file-size",
+        "size-reduction",
+        "size-ratio",
+        "bits-per-weight",
+        "hardware-fit",
+        "speed",
+        "quality-loss"
+    ].includes(claim.kind);
 }
 
 /** "Q4" or "4-bit" names a family; read it as the family's usual member the model has (Q4_K_M first). */
@@ -108,7 +130,11 @@ export function resolveQuantFamily(model: CatalogModel, quant: string): string {
     if (!/^Q\d$/.test(quant)) return quant;
     const quants = Object.keys(model.files);
     const preferred = [`${quant}_K_M`, `${quant}_K_S`, `${quant}_0`, `${quant}_K`];
-    return preferred.find((candidate) => quants.includes(candidate)) ?? quants.find((candidate) => candidate.startsWith(`${quant}_`)) ?? `${quant}_K_M`;
+    return (
+        preferred.find((candidate) => quants.includes(candidate)) ??
+        quants.find((candidate) => candidate.startsWith(`${quant}_`)) ??
+        `${quant}_K_M`
+    );
 }
 
 /** Where in the quote the claim's figure or phrase sits, to pick the nearest model mention. */
@@ -125,16 +151,22 @@ function modelInQuote(claim: Claim, catalog: Catalog): ModelLink | null {
     const searchText = claim.box ? claim.box.label : claim.quote;
     const position = claim.box ? 0 : claimPosition(claim);
     // A claim about models in general names one only as an example ("7B models like X").
-    const mentions = findModelsInText(catalog, searchText)
-        .filter((mention) => !claim.subject.generic || /^[^.;:]*?\b(like|such as|including|e\.g\.?|for example)\s+$/i.test(searchText.slice(position, mention.start)));
+    const mentions = findModelsInText(catalog, searchText).filter(
+        (mention) =>
+            !claim.subject.generic ||
+            /^[^.;:]*?\b(like|such as|including|e\.g\.?|for example)\s+$/i.test(
+                searchText.slice(position, mention.start)
+            )
+    );
     if (mentions.length > 0) {
         const nearest = [...mentions].sort((a, b) => distance(a, position) - distance(b, position))[0]!;
         return toLink(nearest.model, via);
     }
     if (claim.subject.mention && sizeSuffix) {
         // "Qwen3's 4B parameters" → "Qwen3 4B"; "Previous Qwen2 Largest 72B" → "Qwen2 72B".
-        const candidates = [claim.subject.mention, ...claim.subject.mention.split(/\s+/)]
-            .map((name) => findModel(catalog, `${name} ${sizeSuffix}`) ?? findModel(catalog, `${name}-${sizeSuffix}`));
+        const candidates = [claim.subject.mention, ...claim.subject.mention.split(/\s+/)].map(
+            (name) => findModel(catalog, `${name} ${sizeSuffix}`) ?? findModel(catalog, `${name}-${sizeSuffix}`)
+        );
         const found = candidates.find((model) => model !== undefined);
         if (found) return toLink(found, via);
     }
@@ -146,7 +178,7 @@ function sizeText(claim: Claim): string {
     return value >= 1 ? `${claim.claimed.numberText}B` : `${Math.round(value * 1000)}M`;
 }
 
-function distance(mention: {start: number, end: number}, position: number): number {
+function distance(mention: {start: number; end: number}, position: number): number {
     if (position >= mention.start && position <= mention.end) return 0;
     // A name before the figure is the usual subject; after it, slightly less likely.
     return position > mention.end ? position - mention.end : (mention.start - position) * 1.5;
@@ -160,7 +192,8 @@ export function modelForFamily(catalog: Catalog, mention: string): CatalogModel 
     if (key.length < 5) return undefined;
     const owners = new Set<CatalogModel>();
     for (const model of catalog.models)
-        if (modelKeys(model).some((entry) => entry.key.startsWith(key) && !/^\d/.test(entry.key.slice(key.length)))) owners.add(model);
+        if (modelKeys(model).some((entry) => entry.key.startsWith(key) && !/^\d/.test(entry.key.slice(key.length))))
+            owners.add(model);
     return owners.size === 1 ? [...owners][0] : undefined;
 }
 
@@ -172,9 +205,9 @@ function looksLikeModelName(mention: string): boolean {
  * The story's subject: walking back from the claim, the first text that names a catalog model or
  * a quant type. In a metric box, the model the story names most often wins (boxes sum up a story).
  */
-function subjectFromContext(claim: Claim, catalog: Catalog): {model: CatalogModel | null, quant: string | null} {
+function subjectFromContext(claim: Claim, catalog: Catalog): {model: CatalogModel | null; quant: string | null} {
     if (claim.source === "metric-box") {
-        const counts = new Map<CatalogModel, {count: number, nearest: number}>();
+        const counts = new Map<CatalogModel, {count: number; nearest: number}>();
         let quant: string | null = null;
         claim.context.forEach((entry, index) => {
             for (const mention of findModelsInText(catalog, entry)) {

@@ -11,7 +11,12 @@ import {renderVerifiedNumbersMarkdown} from "./verified-numbers.js";
 
 /** Exporters for `llmproof check`: a terminal table, JSON, and a Markdown fact-check report. */
 
-const MARK: Record<VerdictKind, string> = {supported: "✔ supported", refuted: "✘ refuted", inconclusive: "? inconclusive", unverifiable: "– unverifiable"};
+const MARK: Record<VerdictKind, string> = {
+    supported: "✔ supported",
+    refuted: "✘ refuted",
+    inconclusive: "? inconclusive",
+    unverifiable: "– unverifiable"
+};
 
 function modelName(item: CheckedClaim): string | null {
     const first = item.link.models[0];
@@ -21,18 +26,19 @@ function modelName(item: CheckedClaim): string | null {
 }
 
 function shorten(text: string, length: number): string {
-    return text.length <= length ? text : text.slice(0, length - 1) + "…";
+    return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }
 
 /** One table per issue, then the notes of the claims that were not simply confirmed. */
 export function renderCheckTable(report: IssueReport): string {
-    const header = `${report.issue}${report.title ? ` — ${report.title}` : ""}\n` +
+    const header =
+        `${report.issue}${report.title ? ` — ${report.title}` : ""}\n` +
         `${report.claims.length} claims: ${report.counts.supported} supported, ${report.counts.refuted} refuted, ${report.counts.inconclusive} inconclusive, ${report.counts.unverifiable} unverifiable` +
         `${report.mode.offline ? " (offline: catalog facts and twins only)" : ""}\n`;
     const table = new Table({
         head: ["id", "kind", "claimed", "model", "verdict", "actual", "evidence"],
         style: {head: [], border: []},
-        chars: {"mid": "", "left-mid": "", "mid-mid": "", "right-mid": ""},
+        chars: {mid: "", "left-mid": "", "mid-mid": "", "right-mid": ""},
         colWidths: [5, 18, 30, 26, 16, 26, 10],
         wordWrap: true
     });
@@ -40,7 +46,12 @@ export function renderCheckTable(report: IssueReport): string {
         table.push([
             item.claim.id,
             item.claim.kind,
-            shorten(item.claim.source === "metric-box" ? `${item.claim.box!.label}: ${item.claim.claimed.text}` : item.claim.claimed.text, 60),
+            shorten(
+                item.claim.source === "metric-box"
+                    ? `${item.claim.box!.label}: ${item.claim.claimed.text}`
+                    : item.claim.claimed.text,
+                60
+            ),
             modelName(item) ?? "",
             MARK[item.verdict.verdict],
             item.verdict.actual ?? "",
@@ -49,8 +60,11 @@ export function renderCheckTable(report: IssueReport): string {
     }
     const notes = report.claims
         .filter((item) => item.verdict.verdict === "refuted" || item.verdict.verdict === "inconclusive")
-        .map((item) => `  ${item.claim.id} ${item.verdict.verdict}: ${item.verdict.note}${item.verdict.command ? `\n      to get the evidence: ${item.verdict.command}` : ""}`);
-    return header + table.toString() + "\n" + (notes.length > 0 ? `notes:\n${notes.join("\n")}\n` : "");
+        .map(
+            (item) =>
+                `  ${item.claim.id} ${item.verdict.verdict}: ${item.verdict.note}${item.verdict.command ? `\n      to get the evidence: ${item.verdict.command}` : ""}`
+        );
+    return `${header + table.toString()}\n${notes.length > 0 ? `notes:\n${notes.join("\n")}\n` : ""}`;
 }
 
 export function toJsonClaim(item: CheckedClaim): JsonClaim {
@@ -98,17 +112,33 @@ function cell(text: string | null | undefined): string {
 export function renderCheckMarkdown(reports: readonly IssueReport[]): string {
     const parts: string[] = ["# Fact-check report (llmproof)", ""];
     for (const report of reports) {
-        parts.push(`## ${report.title ?? report.issue}`, "", `File: \`${report.issue}\` · ${report.mode.offline ? "offline (catalog facts and twins)" : "online (catalog and GGUF headers)"}${report.mode.measure ? ", with measurements" : ""}`, "");
-        parts.push(`**${report.claims.length} claims:** ${report.counts.supported} supported, ${report.counts.refuted} refuted, ${report.counts.inconclusive} inconclusive, ${report.counts.unverifiable} unverifiable.`, "");
-        parts.push("| # | Claim | Kind | Model | Verdict | Actual | Evidence | Why |", "|---|---|---|---|---|---|---|---|");
+        parts.push(
+            `## ${report.title ?? report.issue}`,
+            "",
+            `File: \`${report.issue}\` · ${report.mode.offline ? "offline (catalog facts and twins)" : "online (catalog and GGUF headers)"}${report.mode.measure ? ", with measurements" : ""}`,
+            ""
+        );
+        parts.push(
+            `**${report.claims.length} claims:** ${report.counts.supported} supported, ${report.counts.refuted} refuted, ${report.counts.inconclusive} inconclusive, ${report.counts.unverifiable} unverifiable.`,
+            ""
+        );
+        parts.push(
+            "| # | Claim | Kind | Model | Verdict | Actual | Evidence | Why |",
+            "|---|---|---|---|---|---|---|---|"
+        );
         for (const item of report.claims) {
-            const why = item.verdict.command ? `${item.verdict.note} To get the evidence: \`${item.verdict.command}\`` : item.verdict.note;
-            parts.push(`| ${item.claim.id} | “${cell(item.claim.source === "metric-box" ? `${item.claim.box!.label} ${item.claim.claimed.text}` : item.claim.quote)}” | ${item.claim.kind} | ${cell(modelName(item))} | ${MARK[item.verdict.verdict]} | ${cell(item.verdict.actual)} | ${item.verdict.evidenceLevel ?? ""} | ${cell(why)} |`);
+            const why = item.verdict.command
+                ? `${item.verdict.note} To get the evidence: \`${item.verdict.command}\``
+                : item.verdict.note;
+            parts.push(
+                `| ${item.claim.id} | “${cell(item.claim.source === "metric-box" ? `${item.claim.box!.label} ${item.claim.claimed.text}` : item.claim.quote)}” | ${item.claim.kind} | ${cell(modelName(item))} | ${MARK[item.verdict.verdict]} | ${cell(item.verdict.actual)} | ${item.verdict.evidenceLevel ?? ""} | ${cell(why)} |`
+            );
         }
         parts.push("");
         const verified = renderVerifiedNumbersMarkdown(report);
         if (verified) parts.push("### Verified numbers", "", verified);
-        if (report.warnings.length > 0) parts.push("### Warnings", "", ...report.warnings.map((warning) => `- ${warning}`), "");
+        if (report.warnings.length > 0)
+            parts.push("### Warnings", "", ...report.warnings.map((warning) => `- ${warning}`), "");
     }
     return parts.join("\n");
 }

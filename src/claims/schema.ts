@@ -75,13 +75,19 @@ export const ClaimedValueSchema = z.object({
     baselineText: z.string().nullable().default(null),
     /** Words that go with the figure but cannot be checked ("optimized", "in 7 days"). */
     qualifiers: z.array(z.string()).default([]),
-    hardware: z.object({
-        class: HardwareClassSchema,
-        /** Stated memory capacity in bytes as written (24 GB → 24e9; its GiB reading is considered too). */
-        memoryBytes: z.number().nullable(),
-        memoryKind: MemoryKindSchema
-    }).nullable().default(null),
-    speed: z.object({form: SpeedFormSchema, direction: z.enum(["faster", "slower"]).default("faster")}).nullable().default(null),
+    hardware: z
+        .object({
+            class: HardwareClassSchema,
+            /** Stated memory capacity in bytes as written (24 GB → 24e9; its GiB reading is considered too). */
+            memoryBytes: z.number().nullable(),
+            memoryKind: MemoryKindSchema
+        })
+        .nullable()
+        .default(null),
+    speed: z
+        .object({form: SpeedFormSchema, direction: z.enum(["faster", "slower"]).default("faster")})
+        .nullable()
+        .default(null),
     quality: z.object({strictness: QualityStrictnessSchema, metric: z.string().nullable()}).nullable().default(null)
 });
 export type ClaimedValue = z.infer<typeof ClaimedValueSchema>;
@@ -321,28 +327,32 @@ export type JsonCheckOutput = z.infer<typeof JsonCheckOutputSchema>;
 // ---------------------------------------------------------------------------------------------
 // Sidecar: claims an editor states explicitly (YAML or JSON)
 
-export const SidecarClaimSchema = z.object({
-    quote: z.string().min(1),
-    kind: ClaimKindSchema,
-    /** Catalog id or any name/alias the catalog knows. */
-    model: z.string().optional(),
-    /** Model the claim compares against (size-ratio). */
-    comparedTo: z.string().optional(),
-    quant: z.string().optional(),
-    /** The figure as written ("80B", "~60%", "24 GB", "18x"); parsed like issue text. */
-    claimed: z.string().optional(),
-    baseline: BaselineSchema.optional(),
-    hardware: HardwareClassSchema.optional(),
-    /** For unverifiable claims. */
-    reason: z.string().optional(),
-    /** Put the claim in a metric box of the verified-numbers block. */
-    box: z.object({title: z.string(), label: z.string()}).optional()
-}).strict();
+export const SidecarClaimSchema = z
+    .object({
+        quote: z.string().min(1),
+        kind: ClaimKindSchema,
+        /** Catalog id or any name/alias the catalog knows. */
+        model: z.string().optional(),
+        /** Model the claim compares against (size-ratio). */
+        comparedTo: z.string().optional(),
+        quant: z.string().optional(),
+        /** The figure as written ("80B", "~60%", "24 GB", "18x"); parsed like issue text. */
+        claimed: z.string().optional(),
+        baseline: BaselineSchema.optional(),
+        hardware: HardwareClassSchema.optional(),
+        /** For unverifiable claims. */
+        reason: z.string().optional(),
+        /** Put the claim in a metric box of the verified-numbers block. */
+        box: z.object({title: z.string(), label: z.string()}).optional()
+    })
+    .strict();
 export type SidecarClaim = z.infer<typeof SidecarClaimSchema>;
 
-export const SidecarFileSchema = z.object({
-    /** Issue file names (basenames) the claims apply to; absent = every issue checked. */
-    issue: z.union([z.string(), z.array(z.string())]).optional(),
-    claims: z.array(SidecarClaimSchema).min(1)
-}).strict();
+export const SidecarFileSchema = z
+    .object({
+        /** Issue file names (basenames) the claims apply to; absent = every issue checked. */
+        issue: z.union([z.string(), z.array(z.string())]).optional(),
+        claims: z.array(SidecarClaimSchema).min(1)
+    })
+    .strict();
 export type SidecarFile = z.infer<typeof SidecarFileSchema>;

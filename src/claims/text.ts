@@ -40,7 +40,11 @@ export function stripInlineMarkdown(text: string): string {
 function parseTableCells(raw: string): string[] | null {
     const trimmed = raw.trim();
     if (!trimmed.startsWith("|") || trimmed.length < 3) return null;
-    const cells = trimmed.replace(/^\|/, "").replace(/\|\s*$/, "").split("|").map((cell) => stripInlineMarkdown(cell));
+    const cells = trimmed
+        .replace(/^\|/, "")
+        .replace(/\|\s*$/, "")
+        .split("|")
+        .map((cell) => stripInlineMarkdown(cell));
     return cells;
 }
 
@@ -108,8 +112,7 @@ export function toBlocks(lines: SourceLine[]): Block[] {
         }
         // A list or table that starts right under a prose line is its own block.
         const previous = current[current.length - 1];
-        if (previous && (line.listItem || line.cells) && !(previous.listItem || previous.cells))
-            flush();
+        if (previous && (line.listItem || line.cells) && !(previous.listItem || previous.cells)) flush();
         current.push(line);
     }
     flush();
@@ -120,7 +123,9 @@ function classifyBlock(lines: SourceLine[]): BlockKind {
     if (lines.length === 1 && isTitleLike(lines[0]!.text) && !lines[0]!.listItem && !lines[0]!.cells) return "heading";
     // Lines that are each complete units (lists, table rows, short unpunctuated lines) stay separate;
     // anything else is prose wrapped over several lines.
-    const separate = lines.every((line) => line.listItem || line.cells || (line.text.length <= 90 && !/[.!?]["'”’)]*$/.test(line.text)));
+    const separate = lines.every(
+        (line) => line.listItem || line.cells || (line.text.length <= 90 && !/[.!?]["'”’)]*$/.test(line.text))
+    );
     return separate && lines.length > 1 ? "lines" : "paragraph";
 }
 
@@ -129,20 +134,41 @@ export interface Sentence {
     line: number;
 }
 
-const ABBREVIATIONS = new Set(["e.g", "i.e", "vs", "etc", "dr", "mr", "mrs", "ms", "inc", "ltd", "approx", "ca", "fig", "no", "st", "jr", "sr", "u.s", "u.k", "cf", "al"]);
+const ABBREVIATIONS = new Set([
+    "e.g",
+    "i.e",
+    "vs",
+    "etc",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "inc",
+    "ltd",
+    "approx",
+    "ca",
+    "fig",
+    "no",
+    "st",
+    "jr",
+    "sr",
+    "u.s",
+    "u.k",
+    "cf",
+    "al"
+]);
 
 /** Split prose into sentences; decimals (3.5), abbreviations (e.g., vs.) and initials do not end a sentence. */
 export function splitSentences(text: string, line: number): Sentence[] {
     const sentences: Sentence[] = [];
-    const boundary = /([.!?]+)(["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9#~$])/g;
+    const boundary = /([.!?]+)(["'”’)\]]*)\s+(?=["'“‘([]?[A-Z0-9#~$])/g;
     let start = 0;
     let match: RegExpExecArray | null;
     while ((match = boundary.exec(text)) !== null) {
         const before = text.slice(start, match.index);
         // The whole last word: "e.g", "vs", an initial "J" — but not the unit of "397B".
         const lastWord = /(?:^|\s)([A-Za-z.]+)$/.exec(before)?.[1]?.toLowerCase() ?? "";
-        if (match[1] === "." && (ABBREVIATIONS.has(lastWord) || /^[a-z]$/.test(lastWord)))
-            continue;
+        if (match[1] === "." && (ABBREVIATIONS.has(lastWord) || /^[a-z]$/.test(lastWord))) continue;
         const end = match.index + match[1]!.length + match[2]!.length;
         const sentence = text.slice(start, end).trim();
         if (sentence) sentences.push({text: sentence, line});
@@ -154,12 +180,39 @@ export function splitSentences(text: string, line: number): Sentence[] {
 }
 
 const NUMBER_WORDS: Record<string, number> = {
-    one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-    eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17,
-    eighteen: 18, nineteen: 19, twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60,
-    seventy: 70, eighty: 80, ninety: 90, hundred: 100, a: 1, an: 1
+    one: 1,
+    two: 2,
+    three: 3,
+    four: 4,
+    five: 5,
+    six: 6,
+    seven: 7,
+    eight: 8,
+    nine: 9,
+    ten: 10,
+    eleven: 11,
+    twelve: 12,
+    thirteen: 13,
+    fourteen: 14,
+    fifteen: 15,
+    sixteen: 16,
+    seventeen: 17,
+    eighteen: 18,
+    nineteen: 19,
+    twenty: 20,
+    thirty: 30,
+    forty: 40,
+    fifty: 50,
+    sixty: 60,
+    seventy: 70,
+    eighty: 80,
+    ninety: 90,
+    hundred: 100,
+    a: 1,
+    an: 1
 };
-export const NUMBER_WORD_PATTERN = "(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)";
+export const NUMBER_WORD_PATTERN =
+    "(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)";
 
 /** "1,234.5" → 1234.5, "three" → 3, "twenty-five" → 25; null when not a number. */
 export function parseNumber(text: string): number | null {

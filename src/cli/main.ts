@@ -1,25 +1,20 @@
 import {Command, CommanderError} from "commander";
-import {readFileSync} from "node:fs";
 import {isUserError, errorMessage} from "../util/errors.js";
+import {llmproofVersion} from "../util/version.js";
 import {commandRegistrars} from "./commands/index.js";
-
-/** The package version, read from package.json so that it never drifts. */
-export function llmproofVersion(): string {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {version: string};
-    return pkg.version;
-}
 
 export function buildProgram(): Command {
     const program = new Command()
         .name("llmproof")
-        .description("Benchmark local LLM inference (llama.cpp via node-llama-cpp) and fact-check efficiency claims with verified numbers.")
+        .description(
+            "Benchmark local LLM inference (llama.cpp via node-llama-cpp) and fact-check efficiency claims with verified numbers."
+        )
         .version(llmproofVersion(), "-v, --version")
         .showHelpAfterError("(run with --help for usage)")
         .configureOutput({
             writeErr: (text) => process.stderr.write(text)
         });
-    for (const register of commandRegistrars)
-        register(program);
+    for (const register of commandRegistrars) register(program);
     return program;
 }
 
@@ -44,10 +39,8 @@ export async function main(argv: string[]): Promise<void> {
             return;
         }
         process.stderr.write(`llmproof: unexpected error: ${errorMessage(error)}\n`);
-        if (process.env.LLMPROOF_DEBUG)
-            process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
-        else
-            process.stderr.write("(set LLMPROOF_DEBUG=1 to see the stack trace)\n");
+        if (process.env.LLMPROOF_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
+        else process.stderr.write("(set LLMPROOF_DEBUG=1 to see the stack trace)\n");
         process.exitCode = 70;
     }
 }

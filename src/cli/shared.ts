@@ -12,7 +12,10 @@ export function parsePositiveInt(value: string): number {
 
 /** Parse a comma list of non-negative integers ("1,2,4"), as llama-bench's sweep options do. */
 export function parseIntList(value: string): number[] {
-    const items = value.split(",").map((item) => item.trim()).filter((item) => item !== "");
+    const items = value
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item !== "");
     const numbers = items.map(Number);
     if (numbers.length === 0 || numbers.some((number) => !Number.isInteger(number) || number < 0))
         throw new InvalidArgumentError(`expected a comma list of integers, got "${value}"`);
@@ -32,5 +35,5 @@ export function validateOptions<T extends z.ZodTypeAny>(schema: T, options: unkn
 
 /** Write data (tables, JSON, CSV) to stdout. */
 export function printData(text: string): void {
-    process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }

@@ -9,10 +9,8 @@ import {assertSafeRepoPath} from "./hf-uri.js";
  */
 export function resolveModelsDir(env: NodeJS.ProcessEnv = process.env): string {
     const configured = env.LLMPROOF_MODELS_DIR?.trim();
-    if (configured != null && configured !== "")
-        return resolve(configured);
-    if (process.platform === "darwin")
-        return join(homedir(), "Library", "Caches", "llmproof", "models");
+    if (configured != null && configured !== "") return resolve(configured);
+    if (process.platform === "darwin") return join(homedir(), "Library", "Caches", "llmproof", "models");
     if (process.platform === "win32")
         return join(env.LOCALAPPDATA || join(homedir(), "AppData", "Local"), "llmproof", "models");
     return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "llmproof", "models");
@@ -45,10 +43,11 @@ export function cachePlaceForUrl(modelsDir: string, url: string): CachePlace {
     } catch {
         fileName = rawName;
     }
-    if (fileName === "")
-        throw new UserError(`The URL ${parsed.origin}${parsed.pathname} does not end in a file name.`);
+    if (fileName === "") throw new UserError(`The URL ${parsed.origin}${parsed.pathname} does not end in a file name.`);
     assertSafeRepoPath(fileName);
     if (fileName.includes("/"))
-        throw new UserError(`Refusing the file name "${fileName}" of ${parsed.origin}${parsed.pathname}: it contains a "/".`);
+        throw new UserError(
+            `Refusing the file name "${fileName}" of ${parsed.origin}${parsed.pathname}: it contains a "/".`
+        );
     return {dir: join(modelsDir, "url", parsed.host.replace(/[^A-Za-z0-9.-]/g, "_")), fileName};
 }

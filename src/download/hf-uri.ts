@@ -23,10 +23,13 @@ export const defaultRevision = "main";
 // Hub rules for user/organisation and repo names: letters, digits, "-", "_", "."; at most 96 characters.
 const repoNamePartPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
 
-export const HfRepoIdSchema = z.string().refine((value) => {
-    const parts = value.split("/");
-    return parts.length === 2 && parts.every((part) => repoNamePartPattern.test(part) && !part.includes(".."));
-}, {message: "expected a Hugging Face repo id such as user/repo"});
+export const HfRepoIdSchema = z.string().refine(
+    (value) => {
+        const parts = value.split("/");
+        return parts.length === 2 && parts.every((part) => repoNamePartPattern.test(part) && !part.includes(".."));
+    },
+    {message: "expected a Hugging Face repo id such as user/repo"}
+);
 
 const HfFileRefSchema = z.object({
     kind: z.literal("file"),
@@ -62,8 +65,7 @@ export function isHfUri(text: string): boolean {
  */
 export function assertSafeRepoPath(path: string, what = path): void {
     const problem = unsafeRepoPathProblem(path);
-    if (problem != null)
-        throw new UserError(`Refusing the file path "${what}": ${problem}.`);
+    if (problem != null) throw new UserError(`Refusing the file path "${what}": ${problem}.`);
 }
 
 function unsafeRepoPathProblem(path: string): string | undefined {
@@ -73,8 +75,8 @@ function unsafeRepoPathProblem(path: string): string | undefined {
     if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) return "it is an absolute path";
     if (path.includes("\\")) return "it contains a backslash";
     const segments = path.split("/");
-    if (segments.some((segment) => segment === ".." )) return "it contains a \"..\" segment";
-    if (segments.some((segment) => segment === "." || segment === "")) return "it contains an empty or \".\" segment";
+    if (segments.some((segment) => segment === "..")) return 'it contains a ".." segment';
+    if (segments.some((segment) => segment === "." || segment === "")) return 'it contains an empty or "." segment';
     return undefined;
 }
 
@@ -90,7 +92,9 @@ function decodeComponent(text: string, what: string, uri: string): string {
 export function parseHfUri(uri: string): HfRef {
     const prefix = uriPrefixes.find((candidate) => uri.startsWith(candidate));
     if (prefix == null)
-        throw new UserError(`"${uri}" is not a Hugging Face URI (expected hf:user/repo/file.gguf or hf:user/repo:QUANT).`);
+        throw new UserError(
+            `"${uri}" is not a Hugging Face URI (expected hf:user/repo/file.gguf or hf:user/repo:QUANT).`
+        );
     let rest = uri.slice(prefix.length).trim();
 
     // node-llama-cpp's "#branch" suffix.
@@ -103,7 +107,9 @@ export function parseHfUri(uri: string): HfRef {
 
     const firstSlash = rest.indexOf("/");
     if (firstSlash <= 0)
-        throw new UserError(`Invalid Hugging Face URI "${uri}": expected hf:user/repo/file.gguf or hf:user/repo:QUANT.`);
+        throw new UserError(
+            `Invalid Hugging Face URI "${uri}": expected hf:user/repo/file.gguf or hf:user/repo:QUANT.`
+        );
     const user = rest.slice(0, firstSlash);
     const afterUser = rest.slice(firstSlash + 1);
     // The repo name ends at the next "/" (file form) or ":" (quant form), whichever comes first.
@@ -114,7 +120,9 @@ export function parseHfUri(uri: string): HfRef {
     const atIndex = repoName.indexOf("@");
     if (atIndex >= 0) {
         if (revision != null)
-            throw new UserError(`Invalid Hugging Face URI "${uri}": give the revision either as @revision or as #revision, not both.`);
+            throw new UserError(
+                `Invalid Hugging Face URI "${uri}": give the revision either as @revision or as #revision, not both.`
+            );
         revision = decodeComponent(repoName.slice(atIndex + 1), "revision", uri);
         repoName = repoName.slice(0, atIndex);
     }
@@ -126,19 +134,31 @@ export function parseHfUri(uri: string): HfRef {
 
     const repo = `${user}/${repoName}`;
     if (!HfRepoIdSchema.safeParse(repo).success)
-        throw new UserError(`Invalid Hugging Face URI "${uri}": "${repo}" is not a valid repo id (user/repo, letters, digits, "-", "_", ".").`);
+        throw new UserError(
+            `Invalid Hugging Face URI "${uri}": "${repo}" is not a valid repo id (user/repo, letters, digits, "-", "_", ".").`
+        );
 
     if (tail === "" || tail.startsWith(":")) {
         const quant = tail.slice(1).trim();
         if (tail !== "" && !/^[A-Za-z0-9_]+$/.test(quant))
-            throw new UserError(`Invalid Hugging Face URI "${uri}": "${quant}" is not a quantization name such as Q4_K_M.`);
-        return {kind: "quant", repo, revision: revision ?? defaultRevision, quant: quant === "" ? null : quant.toUpperCase()};
+            throw new UserError(
+                `Invalid Hugging Face URI "${uri}": "${quant}" is not a quantization name such as Q4_K_M.`
+            );
+        return {
+            kind: "quant",
+            repo,
+            revision: revision ?? defaultRevision,
+            quant: quant === "" ? null : quant.toUpperCase()
+        };
     }
 
     const rawPath = tail.slice(1);
     // Check the raw text and its decoded form, so that "%2e%2e" cannot smuggle a ".." segment in.
     assertSafeRepoPath(rawPath, rawPath);
-    const path = rawPath.split("/").map((segment) => decodeComponent(segment, "file path", uri)).join("/");
+    const path = rawPath
+        .split("/")
+        .map((segment) => decodeComponent(segment, "file path", uri))
+        .join("/");
     assertSafeRepoPath(path, path);
     return {kind: "file", repo, revision: revision ?? defaultRevision, path};
 }
@@ -155,16 +175,14 @@ export function parseHubFileUrl(url: string, endpoint: string): HfFileRef | unde
         return undefined;
     }
     const hubHosts = new Set([new URL(endpoint).host, "huggingface.co", "hf.co"]);
-    if (!hubHosts.has(parsed.host))
-        return undefined;
+    if (!hubHosts.has(parsed.host)) return undefined;
     // An endpoint may live under a path prefix (a mirror at https://host/hf/); strip it first.
     const endpointPath = new URL(endpoint).pathname.replace(/\/+$/, "");
     let pathname = parsed.pathname;
-    if (parsed.host === new URL(endpoint).host && endpointPath !== "" && pathname.startsWith(endpointPath + "/"))
+    if (parsed.host === new URL(endpoint).host && endpointPath !== "" && pathname.startsWith(`${endpointPath}/`))
         pathname = pathname.slice(endpointPath.length);
     const match = pathname.match(/^\/([^/]+)\/([^/]+)\/(?:resolve|blob)\/([^/]+)\/(.+)$/);
-    if (match == null)
-        return undefined;
+    if (match == null) return undefined;
     const [, user, repoName, revision, rawPath] = match as unknown as [string, string, string, string, string];
     const ref = parseHfUri(`hf:${user}/${repoName}@${revision}/${rawPath}`);
     return ref.kind === "file" ? ref : undefined;
@@ -173,10 +191,9 @@ export function parseHubFileUrl(url: string, endpoint: string): HfFileRef | unde
 const splitPartPattern = /-(\d{5})-of-(\d{5})\.gguf$/;
 
 /** `model-00002-of-00003.gguf` → {part: 2, parts: 3}; undefined for a file that is not a split part. */
-export function splitPartInfo(path: string): {part: number, parts: number} | undefined {
+export function splitPartInfo(path: string): {part: number; parts: number} | undefined {
     const match = path.match(splitPartPattern);
-    if (match == null)
-        return undefined;
+    if (match == null) return undefined;
     const part = Number(match[1]);
     const parts = Number(match[2]);
     return part >= 1 && parts >= 1 && part <= parts ? {part, parts} : undefined;
@@ -185,18 +202,19 @@ export function splitPartInfo(path: string): {part: number, parts: number} | und
 /** All part paths of the split set a part path belongs to, in order (llama.cpp's gguf-split naming). */
 export function splitPartPaths(path: string): string[] {
     const info = splitPartInfo(path);
-    if (info == null)
-        return [path];
+    if (info == null) return [path];
     const stem = path.replace(splitPartPattern, "");
     const total = String(info.parts).padStart(5, "0");
-    return Array.from({length: info.parts}, (_, index) => `${stem}-${String(index + 1).padStart(5, "0")}-of-${total}.gguf`);
+    return Array.from(
+        {length: info.parts},
+        (_, index) => `${stem}-${String(index + 1).padStart(5, "0")}-of-${total}.gguf`
+    );
 }
 
 /** The canonical text of a reference (what results and messages show). */
 export function formatHfRef(ref: HfRef): string {
     const revision = ref.revision === defaultRevision ? "" : `@${encodeURIComponent(ref.revision)}`;
-    if (ref.kind === "file")
-        return `hf:${ref.repo}${revision}/${ref.path}`;
+    if (ref.kind === "file") return `hf:${ref.repo}${revision}/${ref.path}`;
     return `hf:${ref.repo}${revision}${ref.quant == null ? "" : `:${ref.quant}`}`;
 }
 

@@ -17,8 +17,7 @@ export const defaultHubEndpoint = "https://huggingface.co";
 /** The hub base URL without a trailing slash: HF_ENDPOINT when set, else huggingface.co. */
 export function resolveHubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
     const configured = env.HF_ENDPOINT?.trim();
-    if (configured == null || configured === "")
-        return defaultHubEndpoint;
+    if (configured == null || configured === "") return defaultHubEndpoint;
     let url: URL;
     try {
         url = new URL(configured);
@@ -36,8 +35,7 @@ export function resolveHubEndpoint(env: NodeJS.ProcessEnv = process.env): string
  */
 export async function resolveHubToken(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
     const fromEnv = env.HF_TOKEN?.trim();
-    if (fromEnv != null && fromEnv !== "")
-        return fromEnv;
+    if (fromEnv != null && fromEnv !== "") return fromEnv;
     const hfHome = env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "huggingface");
     const tokenPath = env.HF_TOKEN_PATH || join(hfHome, "token");
     try {
@@ -52,7 +50,10 @@ export function authorizationHeaders(token: string | undefined): Record<string, 
     return token == null ? {} : {Authorization: `Bearer ${token}`};
 }
 
-const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/i).transform((value) => value.toLowerCase());
+const Sha256Schema = z
+    .string()
+    .regex(/^[0-9a-f]{64}$/i)
+    .transform((value) => value.toLowerCase());
 
 /** One entry of `/api/models/{repo}/tree/{revision}`; unknown fields (xetHash, lastCommit, ...) are ignored. */
 export const HubTreeEntrySchema = z.object({
@@ -62,11 +63,14 @@ export const HubTreeEntrySchema = z.object({
     /** Git object id (SHA-1 of the blob or pointer), not a content hash. */
     oid: z.string().optional(),
     /** Present for LFS files: `oid` is the SHA-256 of the content. */
-    lfs: z.object({
-        oid: Sha256Schema,
-        size: z.number().int().nonnegative(),
-        pointerSize: z.number().int().nonnegative().optional()
-    }).nullable().optional()
+    lfs: z
+        .object({
+            oid: Sha256Schema,
+            size: z.number().int().nonnegative(),
+            pointerSize: z.number().int().nonnegative().optional()
+        })
+        .nullable()
+        .optional()
 });
 export const HubTreeSchema = z.array(HubTreeEntrySchema);
 export type HubTreeEntry = z.infer<typeof HubTreeEntrySchema>;
@@ -91,41 +95,59 @@ export interface HubRequestOptions {
 /** Describe what the hub's HTTP status means for the user, in one sentence. */
 export function hubStatusError(status: number, what: string, host: string, tokenSent: boolean): UserError {
     if (status === 401)
-        return new UserError(tokenSent
-            ? `${host} refused the token in HF_TOKEN for ${what} (401): check that the token is valid.`
-            : `${host} requires authentication for ${what} (401): the repo is gated or private (or does not exist); set HF_TOKEN to a token that has access.`);
+        return new UserError(
+            tokenSent
+                ? `${host} refused the token in HF_TOKEN for ${what} (401): check that the token is valid.`
+                : `${host} requires authentication for ${what} (401): the repo is gated or private (or does not exist); set HF_TOKEN to a token that has access.`
+        );
     if (status === 403)
-        return new UserError(tokenSent
-            ? `${host} denied access to ${what} (403): the repo is gated; accept its terms on the model page with the account whose token is in HF_TOKEN.`
-            : `${host} denied access to ${what} (403): the repo is gated; accept its terms on the model page and set HF_TOKEN.`);
+        return new UserError(
+            tokenSent
+                ? `${host} denied access to ${what} (403): the repo is gated; accept its terms on the model page with the account whose token is in HF_TOKEN.`
+                : `${host} denied access to ${what} (403): the repo is gated; accept its terms on the model page and set HF_TOKEN.`
+        );
     if (status === 404)
-        return new UserError(`${what.replace(/^the /, "The ")} was not found on ${host} (404): check the repo, revision and file name.`);
+        return new UserError(
+            `${what.replace(/^the /, "The ")} was not found on ${host} (404): check the repo, revision and file name.`
+        );
     if (status === 429)
-        return new UserError(`${host} is rate-limiting requests (429) for ${what}; wait a little and try again${tokenSent ? "" : ", or set HF_TOKEN"}.`);
+        return new UserError(
+            `${host} is rate-limiting requests (429) for ${what}; wait a little and try again${tokenSent ? "" : ", or set HF_TOKEN"}.`
+        );
     return new UserError(`${host} answered HTTP ${status} for ${what}.`);
 }
 
 export function unreachableError(host: string, error: unknown): UserError {
-    const cause = (error as {cause?: {code?: string, message?: string}})?.cause;
+    const cause = (error as {cause?: {code?: string; message?: string}})?.cause;
     const detail = cause?.code ?? cause?.message ?? errorMessage(error);
-    return new UserError(`Cannot reach ${host} (${detail}); check the network connection${host === new URL(defaultHubEndpoint).host ? "" : " and HF_ENDPOINT"}.`, {cause: error});
+    return new UserError(
+        `Cannot reach ${host} (${detail}); check the network connection${host === new URL(defaultHubEndpoint).host ? "" : " and HF_ENDPOINT"}.`,
+        {cause: error}
+    );
 }
 
 /** GET a hub API URL and validate its JSON; maps every failure to a UserError. */
 async function getHubJson<T extends z.ZodTypeAny>(
-    url: string, schema: T, what: string, options: HubRequestOptions & {token: string | undefined}
-): Promise<{data: z.infer<T>, nextUrl: string | undefined}> {
+    url: string,
+    schema: T,
+    what: string,
+    options: HubRequestOptions & {token: string | undefined}
+): Promise<{data: z.infer<T>; nextUrl: string | undefined}> {
     const host = new URL(url).host;
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
     const signal = options.signal == null ? timeout : AbortSignal.any([options.signal, timeout]);
     let response: Response;
     try {
-        response = await fetch(url, {headers: {accept: "application/json", ...authorizationHeaders(options.token)}, signal});
+        response = await fetch(url, {
+            headers: {accept: "application/json", ...authorizationHeaders(options.token)},
+            signal
+        });
     } catch (error) {
-        if (options.signal?.aborted)
-            throw options.signal.reason;
+        if (options.signal?.aborted) throw options.signal.reason;
         if (timeout.aborted)
-            throw new UserError(`${host} did not answer within ${Math.round((options.timeoutMs ?? 30_000) / 1000)} s for ${what}.`);
+            throw new UserError(
+                `${host} did not answer within ${Math.round((options.timeoutMs ?? 30_000) / 1000)} s for ${what}.`
+            );
         throw unreachableError(host, error);
     }
     if (!response.ok) {
@@ -141,19 +163,19 @@ async function getHubJson<T extends z.ZodTypeAny>(
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new UserError(`${host} sent an unexpected file listing for ${what} (${issue?.path.join(".") || "root"}: ${issue?.message}).`);
+        throw new UserError(
+            `${host} sent an unexpected file listing for ${what} (${issue?.path.join(".") || "root"}: ${issue?.message}).`
+        );
     }
     return {data: parsed.data, nextUrl: nextPageUrl(response.headers.get("link"), url)};
 }
 
 /** The hub paginates long listings with `Link: <...>; rel="next"`; follow it only on the same host. */
 function nextPageUrl(linkHeader: string | null, currentUrl: string): string | undefined {
-    if (linkHeader == null)
-        return undefined;
+    if (linkHeader == null) return undefined;
     for (const part of linkHeader.split(",")) {
         const match = part.match(/<([^>]+)>\s*;\s*rel="?next"?/);
-        if (match?.[1] == null)
-            continue;
+        if (match?.[1] == null) continue;
         const next = new URL(match[1], currentUrl);
         return next.host === new URL(currentUrl).host ? next.href : undefined;
     }
@@ -164,19 +186,26 @@ function nextPageUrl(linkHeader: string | null, currentUrl: string): string | un
  * Every file of a repo at a revision, with its size and SHA-256 (from `lfs.oid`).
  * Paths that could escape a folder are refused: the listing decides where files are saved.
  */
-export async function listRepoFiles(repo: string, revision: string, options: HubRequestOptions = {}): Promise<HubFile[]> {
+export async function listRepoFiles(
+    repo: string,
+    revision: string,
+    options: HubRequestOptions = {}
+): Promise<HubFile[]> {
     const endpoint = (options.endpoint ?? resolveHubEndpoint()).replace(/\/+$/, "");
-    const token = options.token === null ? undefined : options.token ?? await resolveHubToken();
+    const token = options.token === null ? undefined : (options.token ?? (await resolveHubToken()));
     const what = `the file listing of ${repo}${revision === "main" ? "" : `@${revision}`}`;
     let url: string | undefined = `${endpoint}/api/models/${repo}/tree/${encodeURIComponent(revision)}?recursive=true`;
     const files: HubFile[] = [];
     // A runaway `next` chain from a broken mirror must not loop forever.
     for (let page = 0; url != null && page < 1000; page++) {
-        const {data, nextUrl}: {data: HubTreeEntry[], nextUrl: string | undefined} =
-            await getHubJson(url, HubTreeSchema, what, {...options, token});
+        const {data, nextUrl}: {data: HubTreeEntry[]; nextUrl: string | undefined} = await getHubJson(
+            url,
+            HubTreeSchema,
+            what,
+            {...options, token}
+        );
         for (const entry of data) {
-            if (entry.type !== "file")
-                continue;
+            if (entry.type !== "file") continue;
             assertSafeRepoPath(entry.path);
             files.push({
                 path: entry.path,

@@ -1,12 +1,27 @@
 import {basename} from "node:path";
 import {UserError} from "../util/errors.js";
-import {formatBytes} from "../util/format.js";
+import {formatBytes} from "../util/units.js";
 import {cachePlaceForHubFile, cachePlaceForUrl, type CachePlace} from "./cache.js";
 import {
-    defaultRevision, formatHfRef, hubFileUrl, isHfUri, parseHfUri, parseHubFileUrl, splitPartInfo, splitPartPaths,
-    type HfFileRef, type HfQuantRef
+    defaultRevision,
+    formatHfRef,
+    hubFileUrl,
+    isHfUri,
+    parseHfUri,
+    parseHubFileUrl,
+    splitPartInfo,
+    splitPartPaths,
+    type HfFileRef,
+    type HfQuantRef
 } from "./hf-uri.js";
-import {authorizationHeaders, defaultHubEndpoint, hubStatusError, listRepoFiles, unreachableError, type HubFile} from "./hub-api.js";
+import {
+    authorizationHeaders,
+    defaultHubEndpoint,
+    hubStatusError,
+    listRepoFiles,
+    unreachableError,
+    type HubFile
+} from "./hub-api.js";
 
 /**
  * Turn what the user typed (catalog id[:QUANT], hf: URI, URL) into the exact remote files of one
@@ -75,8 +90,7 @@ export async function planModel(ref: string, options: PlanOptions): Promise<Mode
     }
     if (isRemoteUrl(ref)) {
         const hubRef = parseHubFileUrl(ref, options.endpoint);
-        if (hubRef != null)
-            return await planHubFile(hubRef, hubEndpointForUrl(ref, options.endpoint), options);
+        if (hubRef != null) return await planHubFile(hubRef, hubEndpointForUrl(ref, options.endpoint), options);
         return await planPlainUrl(ref, options);
     }
     return await planCatalogModel(ref, options);
@@ -88,12 +102,18 @@ function hubEndpointForUrl(url: string, endpoint: string): string {
 }
 
 function placeFor(repo: string, revision: string, path: string, options: PlanOptions): CachePlace {
-    if (options.flatDir != null)
-        return {dir: options.flatDir, fileName: basename(path)};
+    if (options.flatDir != null) return {dir: options.flatDir, fileName: basename(path)};
     return cachePlaceForHubFile(options.modelsDir, repo, revision, path);
 }
 
-function hubPlannedFile(repo: string, revision: string, path: string, endpoint: string, listed: HubFile | undefined, options: PlanOptions): PlannedFile {
+function hubPlannedFile(
+    repo: string,
+    revision: string,
+    path: string,
+    endpoint: string,
+    listed: HubFile | undefined,
+    options: PlanOptions
+): PlannedFile {
     return {
         url: hubFileUrl(endpoint, repo, revision, path),
         label: formatHfRef({kind: "file", repo, revision, path}),
@@ -111,12 +131,18 @@ async function planHubFile(ref: HfFileRef, endpoint: string, options: PlanOption
         plan.files = paths.map((path) => hubPlannedFile(ref.repo, ref.revision, path, endpoint, undefined, options));
         return plan;
     }
-    const listing = await listRepoFiles(ref.repo, ref.revision, {endpoint, token: options.token ?? null, signal: options.signal});
+    const listing = await listRepoFiles(ref.repo, ref.revision, {
+        endpoint,
+        token: options.token ?? null,
+        signal: options.signal
+    });
     const byPath = new Map(listing.map((file) => [file.path, file]));
     const missing = paths.filter((path) => !byPath.has(path));
     if (missing.length > 0) {
         const what = paths.length > 1 ? `${missing[0]} (a part of the split file ${ref.path})` : ref.path;
-        throw new UserError(`${ref.repo}${revisionSuffix(ref.revision)} has no file ${what}${suggestGgufFiles(listing)}.`);
+        throw new UserError(
+            `${ref.repo}${revisionSuffix(ref.revision)} has no file ${what}${suggestGgufFiles(listing)}.`
+        );
     }
     plan.files = paths.map((path) => hubPlannedFile(ref.repo, ref.revision, path, endpoint, byPath.get(path), options));
     return plan;
@@ -130,8 +156,7 @@ function revisionSuffix(revision: string): string {
 export function ggufModelsIn(listing: HubFile[]): Map<string, HubFile[]> {
     const models = new Map<string, HubFile[]>();
     for (const file of listing) {
-        if (!file.path.toLowerCase().endsWith(".gguf") || /(^|\/)mmproj/i.test(file.path))
-            continue;
+        if (!file.path.toLowerCase().endsWith(".gguf") || /(^|\/)mmproj/i.test(file.path)) continue;
         const key = splitPartPaths(file.path)[0]!;
         models.set(key, [...(models.get(key) ?? []), file]);
     }
@@ -148,30 +173,44 @@ export function fileNameHasQuant(path: string, quant: string): boolean {
 
 function suggestGgufFiles(listing: HubFile[]): string {
     const names = [...ggufModelsIn(listing).keys()];
-    if (names.length === 0)
-        return " (the repo has no GGUF files)";
+    if (names.length === 0) return " (the repo has no GGUF files)";
     const shown = names.slice(0, 8).join(", ");
     return ` (its GGUF files: ${shown}${names.length > 8 ? `, and ${names.length - 8} more` : ""})`;
 }
 
-async function planHubQuant(ref: HfQuantRef, endpoint: string, options: PlanOptions, label: string): Promise<ModelPlan> {
-    const listing = await listRepoFiles(ref.repo, ref.revision, {endpoint, token: options.token ?? null, signal: options.signal});
+async function planHubQuant(
+    ref: HfQuantRef,
+    endpoint: string,
+    options: PlanOptions,
+    label: string
+): Promise<ModelPlan> {
+    const listing = await listRepoFiles(ref.repo, ref.revision, {
+        endpoint,
+        token: options.token ?? null,
+        signal: options.signal
+    });
     const models = ggufModelsIn(listing);
     const where = `${ref.repo}${revisionSuffix(ref.revision)}`;
     let candidates = [...models.entries()];
-    if (ref.quant != null)
-        candidates = candidates.filter(([key]) => fileNameHasQuant(key, ref.quant!));
+    if (ref.quant != null) candidates = candidates.filter(([key]) => fileNameHasQuant(key, ref.quant!));
     else if (candidates.length > 1) {
         // node-llama-cpp's default for a bare repo is Q4_K_M.
         const preferred = candidates.filter(([key]) => fileNameHasQuant(key, "Q4_K_M"));
         if (preferred.length > 0) candidates = preferred;
     }
     if (candidates.length === 0)
-        throw new UserError(ref.quant == null
-            ? `${where} has no GGUF files.`
-            : `${where} has no ${ref.quant} GGUF file${suggestGgufFiles(listing)}.`);
+        throw new UserError(
+            ref.quant == null
+                ? `${where} has no GGUF files.`
+                : `${where} has no ${ref.quant} GGUF file${suggestGgufFiles(listing)}.`
+        );
     if (candidates.length > 1)
-        throw new UserError(`${label} is ambiguous: ${where} has ${candidates.length} matching GGUF files (${candidates.map(([key]) => key).slice(0, 8).join(", ")}); name one with hf:${ref.repo}/<file>.`);
+        throw new UserError(
+            `${label} is ambiguous: ${where} has ${candidates.length} matching GGUF files (${candidates
+                .map(([key]) => key)
+                .slice(0, 8)
+                .join(", ")}); name one with hf:${ref.repo}/<file>.`
+        );
     const [firstPath, files] = candidates[0]!;
     const expected = splitPartPaths(firstPath);
     const byPath = new Map(files.map((file) => [file.path, file]));
@@ -182,7 +221,9 @@ async function planHubQuant(ref: HfQuantRef, endpoint: string, options: PlanOpti
         label,
         onHub: true,
         endpoint,
-        files: expected.map((path) => hubPlannedFile(ref.repo, ref.revision, path, endpoint, byPath.get(path), options)),
+        files: expected.map((path) =>
+            hubPlannedFile(ref.repo, ref.revision, path, endpoint, byPath.get(path), options)
+        ),
         warnings: []
     };
 }
@@ -192,7 +233,13 @@ async function remoteSize(url: string, signal: AbortSignal | undefined): Promise
     const host = new URL(url).host;
     const request = async (init: RequestInit) => {
         try {
-            return await fetch(url, {...init, signal: signal == null ? AbortSignal.timeout(30_000) : AbortSignal.any([signal, AbortSignal.timeout(30_000)])});
+            return await fetch(url, {
+                ...init,
+                signal:
+                    signal == null
+                        ? AbortSignal.timeout(30_000)
+                        : AbortSignal.any([signal, AbortSignal.timeout(30_000)])
+            });
         } catch (error) {
             if (signal?.aborted) throw signal.reason;
             throw unreachableError(host, error);
@@ -207,8 +254,7 @@ async function remoteSize(url: string, signal: AbortSignal | undefined): Promise
     }
     const probe = await request({headers: {Range: "bytes=0-0"}});
     await probe.body?.cancel();
-    if (!probe.ok)
-        throw hubStatusError(probe.status, displayUrl(url), host, false);
+    if (!probe.ok) throw hubStatusError(probe.status, displayUrl(url), host, false);
     const total = Number(probe.headers.get("content-range")?.split("/")[1]);
     return Number.isSafeInteger(total) && total > 0 ? total : null;
 }
@@ -222,9 +268,10 @@ async function planPlainUrl(url: string, options: PlanOptions): Promise<ModelPla
     });
     const files: PlannedFile[] = [];
     for (const partUrl of partUrls) {
-        const place = options.flatDir != null
-            ? {dir: options.flatDir, fileName: cachePlaceForUrl(options.modelsDir, partUrl).fileName}
-            : cachePlaceForUrl(options.modelsDir, partUrl);
+        const place =
+            options.flatDir != null
+                ? {dir: options.flatDir, fileName: cachePlaceForUrl(options.modelsDir, partUrl).fileName}
+                : cachePlaceForUrl(options.modelsDir, partUrl);
         files.push({
             url: partUrl,
             label: displayUrl(partUrl),
@@ -249,25 +296,41 @@ async function planCatalogModel(ref: string, options: PlanOptions): Promise<Mode
     const revision = file.revision;
     if (file.path == null) {
         // The catalog knows the quantization exists but not its file name: find it in the repo's listing.
-        const plan = await planHubQuant({kind: "quant", repo, revision, quant: file.quant}, options.endpoint, options, label);
-        applyCatalogFacts(plan, plan.files.length === 1 ? [file.sha256] : [], plan.files.length === 1 ? [file.sizeBytes] : []);
+        const plan = await planHubQuant(
+            {kind: "quant", repo, revision, quant: file.quant},
+            options.endpoint,
+            options,
+            label
+        );
+        applyCatalogFacts(
+            plan,
+            plan.files.length === 1 ? [file.sha256] : [],
+            plan.files.length === 1 ? [file.sizeBytes] : []
+        );
         return plan;
     }
     // A split file whose parts the catalog does not list follows llama.cpp's part naming.
-    const parts = file.parts.length > 1
-        ? file.parts
-        : splitPartPaths(file.path).length > 1
-            // The catalog's size and SHA-256 are the whole split file's; no part has them.
-            ? splitPartPaths(file.path).map((path) => ({path, sizeBytes: null, sha256: null}))
-            : [{path: file.path, sizeBytes: file.sizeBytes, sha256: file.sha256}];
+    const parts =
+        file.parts.length > 1
+            ? file.parts
+            : splitPartPaths(file.path).length > 1
+              ? // The catalog's size and SHA-256 are the whole split file's; no part has them.
+                splitPartPaths(file.path).map((path) => ({path, sizeBytes: null, sha256: null}))
+              : [{path: file.path, sizeBytes: file.sizeBytes, sha256: file.sha256}];
     const paths = parts.map((part) => part.path);
     let listed: Map<string, HubFile> | undefined;
     if (options.listing) {
-        const listing = await listRepoFiles(repo, revision, {endpoint: options.endpoint, token: options.token ?? null, signal: options.signal});
+        const listing = await listRepoFiles(repo, revision, {
+            endpoint: options.endpoint,
+            token: options.token ?? null,
+            signal: options.signal
+        });
         listed = new Map(listing.map((entry) => [entry.path, entry]));
         const missing = paths.filter((path) => !listed!.has(path));
         if (missing.length > 0)
-            throw new UserError(`The catalog names ${missing[0]} for ${label}, but ${repo}${revisionSuffix(revision)} has no such file${suggestGgufFiles(listing)}; the catalog entry may be out of date.`);
+            throw new UserError(
+                `The catalog names ${missing[0]} for ${label}, but ${repo}${revisionSuffix(revision)} has no such file${suggestGgufFiles(listing)}; the catalog entry may be out of date.`
+            );
     }
     const plan: ModelPlan = {
         label,
@@ -277,7 +340,11 @@ async function planCatalogModel(ref: string, options: PlanOptions): Promise<Mode
         warnings: []
     };
     // A single file's size and SHA-256 are the whole file's; a split file's are per part.
-    applyCatalogFacts(plan, parts.map((part) => part.sha256), parts.map((part) => part.sizeBytes));
+    applyCatalogFacts(
+        plan,
+        parts.map((part) => part.sha256),
+        parts.map((part) => part.sizeBytes)
+    );
     return plan;
 }
 
@@ -291,14 +358,17 @@ function applyCatalogFacts(plan: ModelPlan, shas: (string | null)[], sizes: (num
                 planned.sha256 = catalogSha;
                 planned.checksumSource = "catalog";
             } else if (planned.sha256 !== catalogSha) {
-                plan.warnings.push(`The catalog records SHA-256 ${catalogSha} for ${planned.label}, but the hub now lists ${planned.sha256}; verifying against the hub (the catalog entry may be out of date).`);
+                plan.warnings.push(
+                    `The catalog records SHA-256 ${catalogSha} for ${planned.label}, but the hub now lists ${planned.sha256}; verifying against the hub (the catalog entry may be out of date).`
+                );
             }
         }
         if (catalogSize != null) {
-            if (planned.size == null)
-                planned.size = catalogSize;
+            if (planned.size == null) planned.size = catalogSize;
             else if (planned.size !== catalogSize)
-                plan.warnings.push(`The catalog records ${formatBytes(catalogSize)} for ${planned.label}, but the hub lists ${formatBytes(planned.size)}.`);
+                plan.warnings.push(
+                    `The catalog records ${formatBytes(catalogSize)} for ${planned.label}, but the hub lists ${formatBytes(planned.size)}.`
+                );
         }
     });
 }

@@ -1,11 +1,11 @@
-import {formatBytes} from "../util/format.js";
+import {formatBytes} from "../util/units.js";
 
 /**
  * One self-rewriting progress line on stderr: bar, bytes, speed and time left. Speed is measured
  * over the last few seconds (not since the start), so that a resumed download shows its real rate.
  */
 export class ProgressLine {
-    private readonly samples: {time: number, bytes: number}[] = [];
+    private readonly samples: {time: number; bytes: number}[] = [];
     private lastDrawTime = -Infinity;
     private drawn = false;
 
@@ -19,10 +19,8 @@ export class ProgressLine {
     update(doneBytes: number, totalBytes: number): void {
         const now = Date.now();
         this.samples.push({time: now, bytes: doneBytes});
-        while (this.samples.length > 2 && now - this.samples[0]!.time > this.windowMs)
-            this.samples.shift();
-        if (now - this.lastDrawTime < this.minIntervalMs && doneBytes < totalBytes)
-            return;
+        while (this.samples.length > 2 && now - this.samples[0]!.time > this.windowMs) this.samples.shift();
+        if (now - this.lastDrawTime < this.minIntervalMs && doneBytes < totalBytes) return;
         this.lastDrawTime = now;
         this.draw(doneBytes, totalBytes);
     }
@@ -31,14 +29,12 @@ export class ProgressLine {
     speed(): number {
         const first = this.samples[0];
         const last = this.samples.at(-1);
-        if (first == null || last == null || last.time <= first.time)
-            return 0;
-        return Math.max(0, (last.bytes - first.bytes) * 1000 / (last.time - first.time));
+        if (first == null || last == null || last.time <= first.time) return 0;
+        return Math.max(0, ((last.bytes - first.bytes) * 1000) / (last.time - first.time));
     }
 
     finish(): void {
-        if (this.drawn)
-            this.stream.write("\n");
+        if (this.drawn) this.stream.write("\n");
         this.drawn = false;
     }
 

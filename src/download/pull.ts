@@ -2,7 +2,7 @@ import {stat, statfs} from "node:fs/promises";
 import {dirname, join, resolve} from "node:path";
 import {z} from "zod";
 import {UserError, errorMessage} from "../util/errors.js";
-import {formatBytes} from "../util/format.js";
+import {formatBytes} from "../util/units.js";
 import {logInfo, logWarning, isQuiet} from "../util/log.js";
 import {resolveModelsDir} from "./cache.js";
 import {hubStatusError, resolveHubEndpoint, resolveHubToken} from "./hub-api.js";
@@ -70,10 +70,15 @@ export async function pullModel(ref: string, options: PullOptions = {}): Promise
     const token = await resolveHubToken(env);
     const flatDir = options.dir == null ? undefined : resolve(options.dir);
     const plan = await planModel(ref, {
-        endpoint, token, modelsDir: resolveModelsDir(env), flatDir, listing: true, signal: options.signal, env
+        endpoint,
+        token,
+        modelsDir: resolveModelsDir(env),
+        flatDir,
+        listing: true,
+        signal: options.signal,
+        env
     });
-    for (const warning of plan.warnings)
-        logWarning(warning);
+    for (const warning of plan.warnings) logWarning(warning);
 
     await checkDiskSpace(plan, options.freeBytes ?? freeBytesWithStatfs);
     const paths = await downloadPlan(plan, {endpoint, token, signal: options.signal, progress: options.progress});
@@ -97,11 +102,15 @@ async function freeBytesWithStatfs(dir: string): Promise<number> {
 async function existingAncestor(dir: string): Promise<string> {
     let current = resolve(dir);
     for (;;) {
-        if (await stat(current).then((info) => info.isDirectory(), () => false))
+        if (
+            await stat(current).then(
+                (info) => info.isDirectory(),
+                () => false
+            )
+        )
             return current;
         const parent = dirname(current);
-        if (parent === current)
-            return current;
+        if (parent === current) return current;
         current = parent;
     }
 }
@@ -117,11 +126,9 @@ function partialPathOf(file: PlannedFile): string {
 
 /** Bytes still to be written for a file: none when complete, less what a partial download already holds. */
 async function bytesStillNeeded(file: PlannedFile): Promise<number> {
-    if (file.size == null)
-        return 0;
+    if (file.size == null) return 0;
     const complete = await stat(localPathOf(file)).catch(() => undefined);
-    if (complete?.isFile() && complete.size === file.size)
-        return 0;
+    if (complete?.isFile() && complete.size === file.size) return 0;
     const partial = await stat(partialPathOf(file)).catch(() => undefined);
     // Count the blocks really allocated: the partial file is sparse until every chunk has arrived.
     const held = partial == null ? 0 : Math.min(file.size, partial.blocks * 512);
@@ -130,12 +137,10 @@ async function bytesStillNeeded(file: PlannedFile): Promise<number> {
 
 async function checkDiskSpace(plan: ModelPlan, freeBytes: (dir: string) => Promise<number>): Promise<void> {
     let needed = 0;
-    for (const file of plan.files)
-        needed += await bytesStillNeeded(file);
+    for (const file of plan.files) needed += await bytesStillNeeded(file);
     if (plan.files.some((file) => file.size == null))
         logWarning(`The size of ${plan.label} is not known in advance, so free disk space cannot be checked first.`);
-    if (needed === 0)
-        return;
+    if (needed === 0) return;
     const folder = await existingAncestor(plan.files[0]!.place.dir);
     let free: number;
     try {
@@ -147,7 +152,7 @@ async function checkDiskSpace(plan: ModelPlan, freeBytes: (dir: string) => Promi
     if (needed > free)
         throw new UserError(
             `Not enough disk space for ${plan.label}: it needs ${formatBytes(needed)} more but ${folder} has only ${formatBytes(free)} free; ` +
-            "free some space, or pull into another folder with --dir or LLMPROOF_MODELS_DIR."
+                "free some space, or pull into another folder with --dir or LLMPROOF_MODELS_DIR."
         );
 }
 
@@ -162,14 +167,15 @@ interface DownloadContext {
 
 /** A standard split set (`-0000k-of-0000N.gguf` in one folder) goes to node-llama-cpp as its first part; it fetches the rest. */
 function isOneDownload(plan: ModelPlan): boolean {
-    if (plan.files.length === 1)
-        return true;
+    if (plan.files.length === 1) return true;
     const first = plan.files[0]!;
     const expectedNames = plan.files.map((file) => file.place.fileName);
-    return plan.files.every((file, index) =>
-        file.place.dir === first.place.dir &&
-        new URL(file.url).pathname.endsWith(encodeURIComponent(expectedNames[index]!)) &&
-        /-\d{5}-of-\d{5}\.gguf$/.test(file.place.fileName));
+    return plan.files.every(
+        (file, index) =>
+            file.place.dir === first.place.dir &&
+            new URL(file.url).pathname.endsWith(encodeURIComponent(expectedNames[index]!)) &&
+            /-\d{5}-of-\d{5}\.gguf$/.test(file.place.fileName)
+    );
 }
 
 async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<string[]> {
@@ -190,18 +196,26 @@ async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<
     const totalBytes = plan.files.reduce((sum, file) => sum + (file.size ?? 0), 0);
     const showProgress = context.progress ?? (process.stderr.isTTY === true && !isQuiet());
     const progressLine = showProgress ? new ProgressLine(shortName(plan.files[0]!.place.fileName)) : undefined;
-    const onProgress = progressLine == null
-        ? undefined
-        : (status: {totalSize: number, downloadedSize: number}) => progressLine.update(status.downloadedSize, status.totalSize || totalBytes);
+    const onProgress =
+        progressLine == null
+            ? undefined
+            : (status: {totalSize: number; downloadedSize: number}) =>
+                  progressLine.update(status.downloadedSize, status.totalSize || totalBytes);
 
-    logInfo(`Pulling ${plan.label} (${plan.files.length > 1 ? `${plan.files.length} parts, ` : ""}${totalBytes > 0 ? formatBytes(totalBytes) : "size unknown"}) into ${plan.files[0]!.place.dir}`);
+    logInfo(
+        `Pulling ${plan.label} (${plan.files.length > 1 ? `${plan.files.length} parts, ` : ""}${totalBytes > 0 ? formatBytes(totalBytes) : "size unknown"}) into ${plan.files[0]!.place.dir}`
+    );
     // Whatever is downloading, so that an interruption can wait for the partial files to be closed.
     let active: {cancel(): Promise<void>} | undefined;
     try {
         if (isOneDownload(plan)) {
             const first = plan.files[0]!;
             const downloader = await createModelDownloader({
-                ...sharedOptions, modelUri: first.url, dirPath: first.place.dir, fileName: first.place.fileName, onProgress
+                ...sharedOptions,
+                modelUri: first.url,
+                dirPath: first.place.dir,
+                fileName: first.place.fileName,
+                onProgress
             });
             active = {cancel: () => downloader.cancel({deleteTempFile: false})};
             await untilDoneOrInterrupted(downloader.download({signal: context.signal}), context.signal);
@@ -211,18 +225,26 @@ async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<
                 throw new Error(`expected ${plan.files.length} files but the downloader fetched ${paths.length}`);
             return paths;
         }
-        const downloaders = plan.files.map((file) => createModelDownloader({
-            ...sharedOptions, modelUri: file.url, dirPath: file.place.dir, fileName: file.place.fileName
-        }));
-        const combined = await combineModelDownloaders(downloaders, {showCliProgress: false, parallelDownloads: 4, onProgress});
+        const downloaders = plan.files.map((file) =>
+            createModelDownloader({
+                ...sharedOptions,
+                modelUri: file.url,
+                dirPath: file.place.dir,
+                fileName: file.place.fileName
+            })
+        );
+        const combined = await combineModelDownloaders(downloaders, {
+            showCliProgress: false,
+            parallelDownloads: 4,
+            onProgress
+        });
         active = combined;
         await untilDoneOrInterrupted(combined.download({signal: context.signal}), context.signal);
         throwIfInterrupted(plan, context.signal);
         return combined.entrypointFilePaths;
     } catch (error) {
         // Close the partial file and its progress record before the next pull reads them.
-        if (context.signal?.aborted)
-            await active?.cancel().catch(() => undefined);
+        if (context.signal?.aborted) await active?.cancel().catch(() => undefined);
         throw downloadError(plan, error, tokenSent, context.signal);
     } finally {
         progressLine?.finish();
@@ -254,8 +276,7 @@ async function untilDoneOrInterrupted(download: Promise<unknown>, signal: AbortS
 
 /** node-llama-cpp's downloader returns normally when cancelled, so the signal is the only witness of an interruption. */
 function throwIfInterrupted(plan: ModelPlan, signal: AbortSignal | undefined): void {
-    if (signal?.aborted)
-        throw interruptedError(plan);
+    if (signal?.aborted) throw interruptedError(plan);
 }
 
 function shortName(fileName: string): string {
@@ -271,21 +292,26 @@ function interruptedError(plan: ModelPlan): UserError {
 
 /** Map what the downloader throws (ipull's StatusCodeError carries `statusCode`) to one sentence. */
 function downloadError(plan: ModelPlan, error: unknown, tokenSent: boolean, signal: AbortSignal | undefined): unknown {
-    if (error instanceof UserError)
-        return error;
-    if (signal?.aborted)
-        return interruptedError(plan);
+    if (error instanceof UserError) return error;
+    if (signal?.aborted) return interruptedError(plan);
     const status = (error as {statusCode?: unknown})?.statusCode;
     if (typeof status === "number") {
         const failedUrl = (error as {url?: unknown}).url;
-        const what = typeof failedUrl === "string"
-            ? plan.files.find((file) => file.url === failedUrl)?.label ?? displayUrl(failedUrl)
-            : plan.label;
+        const what =
+            typeof failedUrl === "string"
+                ? (plan.files.find((file) => file.url === failedUrl)?.label ?? displayUrl(failedUrl))
+                : plan.label;
         return hubStatusError(status, what, new URL(plan.files[0]!.url).host, tokenSent);
     }
     if ((error as {code?: unknown})?.code === "ENOSPC")
-        return new UserError(`The disk filled up while downloading ${plan.label}; free some space and run the same command again to resume.`, {cause: error});
-    return new UserError(`The download of ${plan.label} failed (${errorMessage(error)}); run the same command again to resume.`, {cause: error});
+        return new UserError(
+            `The disk filled up while downloading ${plan.label}; free some space and run the same command again to resume.`,
+            {cause: error}
+        );
+    return new UserError(
+        `The download of ${plan.label} failed (${errorMessage(error)}); run the same command again to resume.`,
+        {cause: error}
+    );
 }
 
 // ---- verification ----
@@ -296,17 +322,25 @@ async function verifyFiles(plan: ModelPlan, paths: string[], verify: boolean): P
     for (const [index, planned] of plan.files.entries()) {
         const path = paths[index]!;
         const size = (await stat(path)).size;
-        const base = {path, size, expectedSha256: planned.sha256, checksumSource: planned.checksumSource, url: displayUrl(planned.url)};
+        const base = {
+            path,
+            size,
+            expectedSha256: planned.sha256,
+            checksumSource: planned.checksumSource,
+            url: displayUrl(planned.url)
+        };
         if (planned.size != null && size !== planned.size) {
             const aside = await moveAside(path, "size-mismatch");
-            failures.push(`${planned.label} has ${size} bytes but ${planned.size} were expected; it was kept aside as ${aside}`);
+            failures.push(
+                `${planned.label} has ${size} bytes but ${planned.size} were expected; it was kept aside as ${aside}`
+            );
             continue;
         }
         if (!verify) {
             results.push({...base, sha256: null, check: "skipped"});
             continue;
         }
-        if (planned.sha256 != null && await readVerifiedSidecar(path) === planned.sha256) {
+        if (planned.sha256 != null && (await readVerifiedSidecar(path)) === planned.sha256) {
             results.push({...base, sha256: planned.sha256, check: "verified-earlier"});
             continue;
         }
@@ -321,7 +355,7 @@ async function verifyFiles(plan: ModelPlan, paths: string[], verify: boolean): P
             const aside = await moveAside(path, "sha256-mismatch");
             failures.push(
                 `${planned.label} has SHA-256 ${actual} but the ${planned.checksumSource === "catalog" ? "catalog" : "hub's LFS listing"} says ${planned.sha256}; ` +
-                `the file was kept aside as ${aside}`
+                    `the file was kept aside as ${aside}`
             );
             continue;
         }
@@ -341,10 +375,10 @@ export function renderPullResult(result: PullResult): string {
     const lines: string[] = [];
     for (const file of result.files) {
         const check = {
-            "verified": `verified against the ${file.checksumSource === "catalog" ? "catalog" : "hub's LFS SHA-256"}`,
+            verified: `verified against the ${file.checksumSource === "catalog" ? "catalog" : "hub's LFS SHA-256"}`,
             "verified-earlier": "verified by an earlier pull",
             "no-checksum": "no published checksum to compare with",
-            "skipped": "not checked (--no-verify)"
+            skipped: "not checked (--no-verify)"
         }[file.check];
         lines.push(file.path);
         lines.push(`  size    ${formatBytes(file.size)} (${file.size} bytes)`);

@@ -30,8 +30,7 @@ export async function writeVerifiedSidecar(path: string, sha256: string, fileNam
 export async function readVerifiedSidecar(path: string): Promise<string | undefined> {
     try {
         const [fileInfo, sidecarInfo] = await Promise.all([stat(path), stat(sidecarPath(path))]);
-        if (sidecarInfo.mtimeMs < fileInfo.mtimeMs)
-            return undefined;
+        if (sidecarInfo.mtimeMs < fileInfo.mtimeMs) return undefined;
         const match = (await readFile(sidecarPath(path), "utf8")).match(/^([0-9a-f]{64})\s/);
         return match?.[1];
     } catch {

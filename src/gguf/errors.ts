@@ -5,25 +5,25 @@ import {UserError, errorMessage} from "../util/errors.js";
  * sentence the user can act on. `displayName` is the path or URL as the user gave it.
  */
 export function ggufReadError(displayName: string, error: unknown): UserError {
-    if (error instanceof UserError)
-        return error;
+    if (error instanceof UserError) return error;
     const message = errorMessage(error);
     const code = errorCode(error);
 
-    if (code === "ENOENT")
-        return new UserError(`No such file: ${displayName}`, {cause: error});
-    if (code === "EISDIR")
-        return new UserError(`${displayName} is a directory, not a GGUF file.`, {cause: error});
+    if (code === "ENOENT") return new UserError(`No such file: ${displayName}`, {cause: error});
+    if (code === "EISDIR") return new UserError(`${displayName} is a directory, not a GGUF file.`, {cause: error});
     if (code === "EACCES" || code === "EPERM")
         return new UserError(`Cannot read ${displayName}: permission denied.`, {cause: error});
     if (isInvalidMagicError(error))
-        return new UserError(`${displayName} is not a GGUF file (it does not start with the "GGUF" magic bytes).`, {cause: error});
+        return new UserError(`${displayName} is not a GGUF file (it does not start with the "GGUF" magic bytes).`, {
+            cause: error
+        });
     if (/GGUF version 1\b/i.test(message))
-        return new UserError(`${displayName} is a GGUF version 1 file, which llama.cpp no longer reads.`, {cause: error});
+        return new UserError(`${displayName} is a GGUF version 1 file, which llama.cpp no longer reads.`, {
+            cause: error
+        });
 
     const httpStatus = message.match(/Failed to fetch byte range: (\d{3})\b(.*)$/);
-    if (httpStatus != null)
-        return httpError(displayName, Number(httpStatus[1]), httpStatus[2]?.trim() ?? "", error);
+    if (httpStatus != null) return httpError(displayName, Number(httpStatus[1]), httpStatus[2]?.trim() ?? "", error);
     if (error instanceof TypeError && message === "fetch failed") {
         const cause = (error as {cause?: unknown}).cause;
         const reason = errorCode(cause) ?? (cause == null ? "network error" : errorMessage(cause));
@@ -36,11 +36,12 @@ export function ggufReadError(displayName: string, error: unknown): UserError {
 
 /** An HTTP error status while reading a remote GGUF file, as one sentence. */
 export function httpError(displayName: string, status: number, statusText: string, cause?: unknown): UserError {
-    const hint = status === 401 || status === 403
-        ? " (access denied: the file may be gated or private)"
-        : status === 404
-            ? " (not found)"
-            : "";
+    const hint =
+        status === 401 || status === 403
+            ? " (access denied: the file may be gated or private)"
+            : status === 404
+              ? " (not found)"
+              : "";
     const text = statusText === "" ? "" : ` ${statusText}`;
     return new UserError(`Could not read ${displayName}: the server answered HTTP ${status}${text}${hint}.`, {cause});
 }
@@ -51,8 +52,10 @@ export function truncatedError(displayName: string, detail: string): UserError {
 }
 
 function isInvalidMagicError(error: unknown): boolean {
-    return error instanceof Error &&
-        (error.constructor.name === "InvalidGgufMagicError" || error.message.startsWith("Invalid GGUF magic"));
+    return (
+        error instanceof Error &&
+        (error.constructor.name === "InvalidGgufMagicError" || error.message.startsWith("Invalid GGUF magic"))
+    );
 }
 
 function errorCode(error: unknown): string | undefined {

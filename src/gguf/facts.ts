@@ -68,14 +68,16 @@ export const GgufFactsSchema = z.object({
     vocabularySize: z.number().int().nullable(),
     layerCount: z.number().int().nullable(),
     embeddingLength: z.number().int().nullable(),
-    moe: z.object({
-        expertCount: z.number().int().positive(),
-        expertsUsed: z.number().int().positive(),
-        /** Parameters in the routed-expert tensors (all experts); shared experts are not counted here. */
-        expertParameters: z.number().int().nonnegative().optional(),
-        /** Parameters touched per token: all non-expert tensors plus expertsUsed/expertCount of expert tensors. */
-        activeParameters: z.number().int().nonnegative()
-    }).nullable(),
+    moe: z
+        .object({
+            expertCount: z.number().int().positive(),
+            expertsUsed: z.number().int().positive(),
+            /** Parameters in the routed-expert tensors (all experts); shared experts are not counted here. */
+            expertParameters: z.number().int().nonnegative().optional(),
+            /** Parameters touched per token: all non-expert tensors plus expertsUsed/expertCount of expert tensors. */
+            activeParameters: z.number().int().nonnegative()
+        })
+        .nullable(),
     sizeAt: z.object({
         f32Bytes: z.number().int().nonnegative(),
         f16Bytes: z.number().int().nonnegative()

@@ -45,7 +45,8 @@ export async function inspectGguf(source: string, options: InspectOptions = {}):
     const header = await readGgufHeader(source, options);
     const facts = factsFromHeader(header);
     if (options.memoryEstimate != null) {
-        const contextSize = options.memoryEstimate.contextSize ??
+        const contextSize =
+            options.memoryEstimate.contextSize ??
             Math.min(DEFAULT_ESTIMATE_CONTEXT, facts.contextLength ?? DEFAULT_ESTIMATE_CONTEXT);
         try {
             facts.memoryEstimate = await estimateMemory(header.fileInfo, contextSize);
@@ -62,7 +63,10 @@ export function isRemoteSource(source: string): boolean {
 }
 
 /** Read the header of a GGUF model (all split parts) and the size of each part, checking that they fit together. */
-export async function readGgufHeader(source: string, options: Pick<InspectOptions, "headers" | "signal"> = {}): Promise<GgufHeader> {
+export async function readGgufHeader(
+    source: string,
+    options: Pick<InspectOptions, "headers" | "signal"> = {}
+): Promise<GgufHeader> {
     const remote = isRemoteSource(source);
     if (!remote && /^[a-z][a-z0-9+.-]+:/i.test(source) && !/^[a-z]:[\\/]/i.test(source))
         throw new UserError(`Cannot inspect ${source}: give a local path or an http(s) URL.`);
@@ -77,7 +81,8 @@ export async function readGgufHeader(source: string, options: Pick<InspectOption
     const partSources = splitPartSources(source);
     const parts: GgufPart[] = [];
     for (const [index, partSource] of partSources.entries()) {
-        const partName = partSources.length > 1 ? `${partSource} (part ${index + 1} of ${partSources.length})` : partSource;
+        const partName =
+            partSources.length > 1 ? `${partSource} (part ${index + 1} of ${partSources.length})` : partSource;
         const bytes = remote
             ? await remoteFileBytes(partSource, partName, options)
             : await localFileBytes(partSource, partName);
@@ -113,8 +118,7 @@ export function splitPartSources(source: string): string[] {
     const match = path.match(SPLIT_PART_PATTERN);
     const partCount = Number(match?.[2] ?? 0);
     const partNumber = Number(match?.[1] ?? 0);
-    if (match == null || partCount < 1 || partNumber < 1 || partNumber > partCount)
-        return [source];
+    if (match == null || partCount < 1 || partNumber < 1 || partNumber > partCount) return [source];
     const stem = path.slice(0, path.length - match[0].length);
     return Array.from({length: partCount}, (_, index) => {
         const partPath = `${stem}-${String(index + 1).padStart(5, "0")}-of-${String(partCount).padStart(5, "0")}.gguf`;
@@ -128,10 +132,8 @@ export function splitPartSources(source: string): string[] {
 async function localFileBytes(path: string, displayName: string): Promise<number> {
     try {
         const info = await stat(path);
-        if (info.isDirectory())
-            throw new UserError(`${displayName} is a directory, not a GGUF file.`);
-        if (info.size === 0)
-            throw new UserError(`${displayName} is empty, not a GGUF file.`);
+        if (info.isDirectory()) throw new UserError(`${displayName} is a directory, not a GGUF file.`);
+        if (info.size === 0) throw new UserError(`${displayName} is empty, not a GGUF file.`);
         return info.size;
     } catch (error) {
         throw ggufReadError(displayName, error);
@@ -142,7 +144,11 @@ async function localFileBytes(path: string, displayName: string): Promise<number
  * Size of a remote file without downloading it: HEAD's Content-Length, or, where HEAD is refused,
  * the total in the Content-Range of a one-byte range request.
  */
-async function remoteFileBytes(url: string, displayName: string, options: Pick<InspectOptions, "headers" | "signal">): Promise<number> {
+async function remoteFileBytes(
+    url: string,
+    displayName: string,
+    options: Pick<InspectOptions, "headers" | "signal">
+): Promise<number> {
     const headers = options.headers ?? {};
     try {
         const head = await fetch(url, {method: "HEAD", headers, signal: options.signal});
@@ -150,7 +156,9 @@ async function remoteFileBytes(url: string, displayName: string, options: Pick<I
             const length = safeSize(head.headers.get("content-length"));
             if (length != null) {
                 if (head.headers.get("accept-ranges") !== "bytes")
-                    logWarning(`${displayName} does not advertise byte-range support; reading its header may download more than the header.`);
+                    logWarning(
+                        `${displayName} does not advertise byte-range support; reading its header may download more than the header.`
+                    );
                 return length;
             }
         } else if (head.status !== 405 && head.status !== 501) {
@@ -158,9 +166,9 @@ async function remoteFileBytes(url: string, displayName: string, options: Pick<I
         }
         const probe = await fetch(url, {headers: {...headers, Range: "bytes=0-0"}, signal: options.signal});
         await probe.body?.cancel();
-        if (!probe.ok)
-            throw httpError(displayName, probe.status, probe.statusText);
-        const total = safeSize(probe.headers.get("content-range")?.split("/")[1]) ??
+        if (!probe.ok) throw httpError(displayName, probe.status, probe.statusText);
+        const total =
+            safeSize(probe.headers.get("content-range")?.split("/")[1]) ??
             (probe.status === 200 ? safeSize(probe.headers.get("content-length")) : undefined);
         if (total == null)
             throw new UserError(`Could not read ${displayName}: the server does not report the file size.`);
@@ -186,10 +194,16 @@ function checkFits(displayName: string, fileInfo: GgufFileInfo, parts: GgufPart[
         const part = parts[tensor.filePart - 1];
         const partName = parts.length > 1 ? `part ${tensor.filePart}` : "the file";
         if (part == null)
-            throw truncatedError(displayName, `tensor ${tensor.name} is in part ${tensor.filePart}, which does not exist`);
+            throw truncatedError(
+                displayName,
+                `tensor ${tensor.name} is in part ${tensor.filePart}, which does not exist`
+            );
         const end = Number(tensor.fileOffset) + tensorLayout(displayName, tensor).bytes;
         if (end > part.bytes)
-            throw truncatedError(displayName, `tensor ${tensor.name} ends at byte ${end} but ${partName} has ${part.bytes}`);
+            throw truncatedError(
+                displayName,
+                `tensor ${tensor.name} ends at byte ${end} but ${partName} has ${part.bytes}`
+            );
     }
 }
 
@@ -203,11 +217,16 @@ interface TensorLayout {
 function tensorLayout(displayName: string, tensor: GgufTensorInfo): TensorLayout {
     const type = ggmlTypeById(tensor.ggmlType);
     if (type == null)
-        throw new UserError(`${displayName} uses ggml tensor type ${tensor.ggmlType} (tensor ${tensor.name}), which llmproof does not know.`);
+        throw new UserError(
+            `${displayName} uses ggml tensor type ${tensor.ggmlType} (tensor ${tensor.name}), which llmproof does not know.`
+        );
     const dimensions = tensor.dimensions.map((dimension) => BigInt(dimension));
     const rowLength = dimensions[0] ?? 1n;
     if (rowLength % BigInt(type.blockSize) !== 0n)
-        throw truncatedError(displayName, `tensor ${tensor.name} has rows of ${rowLength} elements, not whole ${type.name} blocks of ${type.blockSize}`);
+        throw truncatedError(
+            displayName,
+            `tensor ${tensor.name} has rows of ${rowLength} elements, not whole ${type.name} blocks of ${type.blockSize}`
+        );
     const elements = dimensions.reduce((product, dimension) => product * dimension, 1n);
     const bytes = (elements / BigInt(type.blockSize)) * BigInt(type.typeSize);
     return {type, elements: Number(elements), bytes: Number(bytes)};
@@ -223,7 +242,7 @@ export function factsFromHeader(header: GgufHeader): GgufFacts {
     const architectureMetadata = fileInfo.architectureMetadata;
     const tensors = fileInfo.fullTensorInfo ?? [];
 
-    const byType = new Map<string, {type: GgmlTypeInfo, tensors: number, parameters: number, bytes: number}>();
+    const byType = new Map<string, {type: GgmlTypeInfo; tensors: number; parameters: number; bytes: number}>();
     let parameterCount = 0;
     let tensorDataBytes = 0;
     let expertParameters = 0;
@@ -231,8 +250,7 @@ export function factsFromHeader(header: GgufHeader): GgufFacts {
         const layout = tensorLayout(source, tensor);
         parameterCount += layout.elements;
         tensorDataBytes += layout.bytes;
-        if (EXPERT_TENSOR_PATTERN.test(tensor.name))
-            expertParameters += layout.elements;
+        if (EXPERT_TENSOR_PATTERN.test(tensor.name)) expertParameters += layout.elements;
         const entry = byType.get(layout.type.name) ?? {type: layout.type, tensors: 0, parameters: 0, bytes: 0};
         entry.tensors++;
         entry.parameters += layout.elements;
@@ -240,7 +258,9 @@ export function factsFromHeader(header: GgufHeader): GgufFacts {
         byType.set(layout.type.name, entry);
     }
     if (parameterCount === 0)
-        throw new UserError(`${source} holds no weights (it has no tensors, like a vocabulary-only GGUF), so there is nothing to inspect.`);
+        throw new UserError(
+            `${source} holds no weights (it has no tensors, like a vocabulary-only GGUF), so there is nothing to inspect.`
+        );
 
     const tensorTypes: TensorTypeShare[] = [...byType.values()]
         .sort((a, b) => b.bytes - a.bytes || a.type.id - b.type.id)
@@ -258,14 +278,16 @@ export function factsFromHeader(header: GgufHeader): GgufFacts {
 
     const expertCount = positiveInt(architectureMetadata.expert_count);
     const expertsUsed = positiveInt(architectureMetadata.expert_used_count);
-    const moe = expertCount != null && expertsUsed != null
-        ? {
-            expertCount,
-            expertsUsed,
-            expertParameters,
-            activeParameters: parameterCount - expertParameters + Math.round(expertParameters * expertsUsed / expertCount)
-        }
-        : null;
+    const moe =
+        expertCount != null && expertsUsed != null
+            ? {
+                  expertCount,
+                  expertsUsed,
+                  expertParameters,
+                  activeParameters:
+                      parameterCount - expertParameters + Math.round((expertParameters * expertsUsed) / expertCount)
+              }
+            : null;
 
     const f32Bytes = parameterCount * 4;
     const f16Bytes = parameterCount * 2;

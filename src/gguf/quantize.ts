@@ -29,57 +29,50 @@ export function fp32ToFp16Bits(value: number): number {
     const w = floatBits(value);
     const shl1W = (w * 2) >>> 0;
     const sign = (w & 0x80000000) >>> 0;
-    let bias = (shl1W & 0xFF000000) >>> 0;
-    if (bias < 0x71000000)
-        bias = 0x71000000;
+    let bias = (shl1W & 0xff000000) >>> 0;
+    if (bias < 0x71000000) bias = 0x71000000;
 
     base = Math.fround(floatFromBits(((bias >>> 1) + 0x07800000) >>> 0) + base);
     const bits = floatBits(base);
-    const expBits = (bits >>> 13) & 0x00007C00;
-    const mantissaBits = bits & 0x00000FFF;
+    const expBits = (bits >>> 13) & 0x00007c00;
+    const mantissaBits = bits & 0x00000fff;
     const nonsign = expBits + mantissaBits;
-    return ((sign >>> 16) | (shl1W > 0xFF000000 ? 0x7E00 : nonsign)) & 0xFFFF;
+    return ((sign >>> 16) | (shl1W > 0xff000000 ? 0x7e00 : nonsign)) & 0xffff;
 }
 
 /** ggml_compute_fp16_to_fp32. */
 export function fp16BitsToFp32(bits: number): number {
     const sign = bits & 0x8000 ? -1 : 1;
-    const exponent = (bits >> 10) & 0x1F;
-    const mantissa = bits & 0x3FF;
-    if (exponent === 0)
-        return sign * mantissa * 2 ** -24;
-    if (exponent === 0x1F)
-        return mantissa === 0 ? sign * Infinity : NaN;
+    const exponent = (bits >> 10) & 0x1f;
+    const mantissa = bits & 0x3ff;
+    if (exponent === 0) return sign * mantissa * 2 ** -24;
+    if (exponent === 0x1f) return mantissa === 0 ? sign * Infinity : NaN;
     return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
 /** ggml_compute_fp32_to_bf16: round to nearest even, NaN kept quiet. */
 export function fp32ToBf16Bits(value: number): number {
     const u = floatBits(value);
-    if ((u & 0x7FFFFFFF) >>> 0 > 0x7F800000)
-        return ((u >>> 16) | 64) & 0xFFFF;
-    return ((u + (0x7FFF + ((u >>> 16) & 1))) >>> 16) & 0xFFFF;
+    if ((u & 0x7fffffff) >>> 0 > 0x7f800000) return ((u >>> 16) | 64) & 0xffff;
+    return ((u + (0x7fff + ((u >>> 16) & 1))) >>> 16) & 0xffff;
 }
 
 /** Float32 values as F16, the way ggml_fp32_to_fp16_row writes them (little-endian). */
 export function convertToF16(source: Float32Array): Buffer {
     const out = Buffer.allocUnsafe(source.length * 2);
-    for (let i = 0; i < source.length; i++)
-        out.writeUInt16LE(fp32ToFp16Bits(source[i]!), i * 2);
+    for (let i = 0; i < source.length; i++) out.writeUInt16LE(fp32ToFp16Bits(source[i]!), i * 2);
     return out;
 }
 
 export function convertToBf16(source: Float32Array): Buffer {
     const out = Buffer.allocUnsafe(source.length * 2);
-    for (let i = 0; i < source.length; i++)
-        out.writeUInt16LE(fp32ToBf16Bits(source[i]!), i * 2);
+    for (let i = 0; i < source.length; i++) out.writeUInt16LE(fp32ToBf16Bits(source[i]!), i * 2);
     return out;
 }
 
 export function convertToF32(source: Float32Array): Buffer {
     const out = Buffer.allocUnsafe(source.length * 4);
-    for (let i = 0; i < source.length; i++)
-        out.writeFloatLE(source[i]!, i * 4);
+    for (let i = 0; i < source.length; i++) out.writeFloatLE(source[i]!, i * 4);
     return out;
 }
 
@@ -95,15 +88,13 @@ function roundHalfAwayFromZero(value: number): number {
 
 /** quantize_row_q8_0_ref: what llama-quantize writes for Q8_0 (it never uses an importance matrix for Q8_0). */
 export function quantizeQ8_0(source: Float32Array): Buffer {
-    if (source.length % QK8_0 !== 0)
-        throw new Error(`Q8_0 needs a multiple of ${QK8_0} values, got ${source.length}`);
+    if (source.length % QK8_0 !== 0) throw new Error(`Q8_0 needs a multiple of ${QK8_0} values, got ${source.length}`);
     const blockCount = source.length / QK8_0;
     const out = Buffer.allocUnsafe(blockCount * Q8_0_BLOCK_BYTES);
     for (let block = 0; block < blockCount; block++) {
         const first = block * QK8_0;
         let amax = 0;
-        for (let j = 0; j < QK8_0; j++)
-            amax = Math.max(amax, Math.abs(source[first + j]!));
+        for (let j = 0; j < QK8_0; j++) amax = Math.max(amax, Math.abs(source[first + j]!));
 
         const d = Math.fround(amax / 127);
         const id = d !== 0 ? Math.fround(1 / d) : 0;
@@ -117,8 +108,7 @@ export function quantizeQ8_0(source: Float32Array): Buffer {
 
 /** quantize_row_q4_0_ref: what llama-quantize writes for Q4_0 without an importance matrix. */
 export function quantizeQ4_0(source: Float32Array): Buffer {
-    if (source.length % QK4_0 !== 0)
-        throw new Error(`Q4_0 needs a multiple of ${QK4_0} values, got ${source.length}`);
+    if (source.length % QK4_0 !== 0) throw new Error(`Q4_0 needs a multiple of ${QK4_0} values, got ${source.length}`);
     const blockCount = source.length / QK4_0;
     const out = Buffer.allocUnsafe(blockCount * Q4_0_BLOCK_BYTES);
     for (let block = 0; block < blockCount; block++) {
@@ -143,7 +133,7 @@ export function quantizeQ4_0(source: Float32Array): Buffer {
             // (int8_t)(x + 8.5f) truncates towards zero.
             const xi0 = Math.min(15, Math.trunc(Math.fround(x0 + 8.5)));
             const xi1 = Math.min(15, Math.trunc(Math.fround(x1 + 8.5)));
-            out[at + 2 + j] = (xi0 | (xi1 << 4)) & 0xFF;
+            out[at + 2 + j] = (xi0 | (xi1 << 4)) & 0xff;
         }
     }
     return out;
@@ -156,8 +146,7 @@ export function dequantizeQ8_0(data: Uint8Array): Float32Array {
     for (let block = 0; block < blockCount; block++) {
         const at = block * Q8_0_BLOCK_BYTES;
         const d = fp16BitsToFp32(view.readUInt16LE(at));
-        for (let j = 0; j < QK8_0; j++)
-            out[block * QK8_0 + j] = view.readInt8(at + 2 + j) * d;
+        for (let j = 0; j < QK8_0; j++) out[block * QK8_0 + j] = view.readInt8(at + 2 + j) * d;
     }
     return out;
 }
@@ -171,7 +160,7 @@ export function dequantizeQ4_0(data: Uint8Array): Float32Array {
         const d = fp16BitsToFp32(view.readUInt16LE(at));
         for (let j = 0; j < QK4_0 / 2; j++) {
             const byte = view[at + 2 + j]!;
-            out[block * QK4_0 + j] = ((byte & 0x0F) - 8) * d;
+            out[block * QK4_0 + j] = ((byte & 0x0f) - 8) * d;
             out[block * QK4_0 + QK4_0 / 2 + j] = ((byte >> 4) - 8) * d;
         }
     }
@@ -180,15 +169,20 @@ export function dequantizeQ4_0(data: Uint8Array): Float32Array {
 
 /** Types whose F32 values this module can quantize or convert exactly as llama.cpp does. */
 export const EXACT_TYPES = ["F32", "F16", "BF16", "Q8_0", "Q4_0"] as const;
-export type ExactType = typeof EXACT_TYPES[number];
+export type ExactType = (typeof EXACT_TYPES)[number];
 
 export function encodeExact(type: ExactType, source: Float32Array): Buffer {
     switch (type) {
-        case "F32": return convertToF32(source);
-        case "F16": return convertToF16(source);
-        case "BF16": return convertToBf16(source);
-        case "Q8_0": return quantizeQ8_0(source);
-        case "Q4_0": return quantizeQ4_0(source);
+        case "F32":
+            return convertToF32(source);
+        case "F16":
+            return convertToF16(source);
+        case "BF16":
+            return convertToBf16(source);
+        case "Q8_0":
+            return quantizeQ8_0(source);
+        case "Q4_0":
+            return quantizeQ4_0(source);
     }
 }
 
@@ -197,12 +191,12 @@ export class SeededRandom {
     private state: number;
 
     constructor(seed: number) {
-        this.state = (seed >>> 0) ^ 0x9E3779B9;
+        this.state = (seed >>> 0) ^ 0x9e3779b9;
     }
 
     /** Uniform in [0, 1). */
     next(): number {
-        this.state = (this.state + 0x6D2B79F5) >>> 0;
+        this.state = (this.state + 0x6d2b79f5) >>> 0;
         let t = this.state;
         t = Math.imul(t ^ (t >>> 15), t | 1);
         t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
@@ -222,15 +216,25 @@ export class SeededRandom {
     fillBytes(target: Uint8Array): void {
         for (let i = 0; i < target.length; i += 4) {
             const word = (this.next() * 4294967296) >>> 0;
-            for (let k = 0; k < 4 && i + k < target.length; k++)
-                target[i + k] = (word >>> (8 * k)) & 0xFF;
+            for (let k = 0; k < 4 && i + k < target.length; k++) target[i + k] = (word >>> (8 * k)) & 0xff;
         }
     }
 }
 
 /** Types the twin writer can fill with valid random blocks. */
-export const RANDOM_BLOCK_TYPES = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"] as const;
-export type RandomBlockType = typeof RANDOM_BLOCK_TYPES[number];
+export const RANDOM_BLOCK_TYPES = [
+    "F32",
+    "F16",
+    "BF16",
+    "Q8_0",
+    "Q4_0",
+    "Q5_0",
+    "Q5_1",
+    "Q4_K",
+    "Q5_K",
+    "Q6_K"
+] as const;
+export type RandomBlockType = (typeof RANDOM_BLOCK_TYPES)[number];
 
 export function isRandomBlockType(name: string): name is RandomBlockType {
     return (RANDOM_BLOCK_TYPES as readonly string[]).includes(name);
@@ -285,19 +289,19 @@ export function randomBlocks(type: RandomBlockType, blockCount: number, random: 
         switch (type) {
             case "Q8_0":
                 // x = d * q, q uniform int8 (std ~73.6)
-                out.writeUInt16LE(half(jitter * sigma / 73.6), at);
+                out.writeUInt16LE(half((jitter * sigma) / 73.6), at);
                 break;
             case "Q4_0":
                 // x = d * (q - 8), q in 0..15 (std ~4.6)
-                out.writeUInt16LE(half(jitter * sigma / 4.6), at);
+                out.writeUInt16LE(half((jitter * sigma) / 4.6), at);
                 break;
             case "Q5_0":
                 // x = d * (q - 16), q in 0..31 (std ~9.2)
-                out.writeUInt16LE(half(jitter * sigma / 9.2), at);
+                out.writeUInt16LE(half((jitter * sigma) / 9.2), at);
                 break;
             case "Q5_1": {
                 // x = d * q + m, q in 0..31: centre it with m = -15.5 d
-                const d = jitter * sigma / 9.2;
+                const d = (jitter * sigma) / 9.2;
                 out.writeUInt16LE(half(d), at);
                 out.writeUInt16LE(half(-15.5 * d), at + 2);
                 break;
@@ -306,7 +310,7 @@ export function randomBlocks(type: RandomBlockType, blockCount: number, random: 
                 // x = d * sc * q - dmin * m with q in 0..15 (mean 7.5, std ~4.6); the 6-bit sub-block
                 // scales sc and mins m are kept in 0..15 so that d stays a normal f16 value
                 limitKQuantScales(out, at + 4);
-                const d = jitter * sigma / 66;
+                const d = (jitter * sigma) / 66;
                 out.writeUInt16LE(half(d), at);
                 out.writeUInt16LE(half(d * 7.5), at + 2);
                 break;
@@ -314,16 +318,15 @@ export function randomBlocks(type: RandomBlockType, blockCount: number, random: 
             case "Q5_K": {
                 // as Q4_K with q in 0..31 (mean 15.5, std ~9.2)
                 limitKQuantScales(out, at + 4);
-                const d = jitter * sigma / 135;
+                const d = (jitter * sigma) / 135;
                 out.writeUInt16LE(half(d), at);
                 out.writeUInt16LE(half(d * 15.5), at + 2);
                 break;
             }
             case "Q6_K": {
                 // x = d * sc * (q - 32), q in 0..63 (std ~18.5); sc int8 kept in -8..8 so d stays normal
-                for (let s = 0; s < 16; s++)
-                    out.writeInt8(random.int(17) - 8, at + 192 + s);
-                out.writeUInt16LE(half(jitter * sigma / 90), at + 208);
+                for (let s = 0; s < 16; s++) out.writeInt8(random.int(17) - 8, at + 192 + s);
+                out.writeUInt16LE(half((jitter * sigma) / 90), at + 208);
                 break;
             }
         }
@@ -337,8 +340,7 @@ export function randomBlocks(type: RandomBlockType, blockCount: number, random: 
  * top bits and the upper nibble of bytes 0..7 leaves every scale and min in 0..15.
  */
 function limitKQuantScales(block: Buffer, scalesAt: number): void {
-    for (let i = 0; i < 8; i++)
-        block[scalesAt + i] = block[scalesAt + i]! & 0x0F;
+    for (let i = 0; i < 8; i++) block[scalesAt + i] = block[scalesAt + i]! & 0x0f;
 }
 
 export function randomBlockBytes(type: RandomBlockType): number {

@@ -6,11 +6,22 @@ import {writeGguf, planGguf, meta} from "./writer.js";
 import type {GgufMetadataEntry, GgufTensorSpec} from "./writer.js";
 import {byteTokenizerMetadata} from "./tokenizer.js";
 import {
-    resolveShape, twinTensors, planTensorTypes, findQuantRecipe, parameterCount, tensorElements
+    resolveShape,
+    twinTensors,
+    planTensorTypes,
+    findQuantRecipe,
+    parameterCount,
+    tensorElements
 } from "./twin-layout.js";
 import type {ResolvedShape, TwinTensor, TypeFallback} from "./twin-layout.js";
 import {
-    SeededRandom, randomBlocks, randomBlockBytes, isRandomBlockType, encodeExact, TWIN_WEIGHT_STD, EXACT_TYPES
+    SeededRandom,
+    randomBlocks,
+    randomBlockBytes,
+    isRandomBlockType,
+    encodeExact,
+    TWIN_WEIGHT_STD,
+    EXACT_TYPES
 } from "./quantize.js";
 import type {RandomBlockType, ExactType} from "./quantize.js";
 import {ModelShapeSchema} from "./shape.js";
@@ -18,7 +29,7 @@ import type {ModelShape, ModelShapeInput} from "./shape.js";
 import {findShapePreset} from "./shape-presets.js";
 import {ggmlTypeByName, tensorBytes} from "./ggml-types.js";
 import {UserError, errorMessage} from "../util/errors.js";
-import {formatBytes, formatCount, formatPercent} from "../util/format.js";
+import {formatBytes, formatCount, formatPercent} from "../util/units.js";
 
 /** What `llmproof synth` reports about the file it wrote. */
 export const TwinTypeMixSchema = z.object({
@@ -86,13 +97,16 @@ export interface WriteTwinOptions {
 export const TWIN_DEFAULT_SEED = 42;
 
 /** The general.* and <arch>.* metadata llama.cpp reads for these architectures, plus the tokenizer. */
-function modelMetadata(shape: ResolvedShape, options: {
-    name: string,
-    description: string,
-    fileType: number,
-    quantized: boolean,
-    extra?: GgufMetadataEntry[]
-}): GgufMetadataEntry[] {
+function modelMetadata(
+    shape: ResolvedShape,
+    options: {
+        name: string;
+        description: string;
+        fileType: number;
+        quantized: boolean;
+        extra?: GgufMetadataEntry[];
+    }
+): GgufMetadataEntry[] {
     const arch = shape.architecture;
     const entries: GgufMetadataEntry[] = [
         meta.string("general.architecture", arch),
@@ -101,8 +115,7 @@ function modelMetadata(shape: ResolvedShape, options: {
         meta.string("general.description", options.description),
         meta.u32("general.file_type", options.fileType)
     ];
-    if (options.quantized)
-        entries.push(meta.u32("general.quantization_version", 2));
+    if (options.quantized) entries.push(meta.u32("general.quantization_version", 2));
     entries.push(
         meta.u32(`${arch}.vocab_size`, shape.vocabSize),
         meta.u32(`${arch}.context_length`, shape.contextLength),
@@ -243,7 +256,8 @@ function prepareTwin(options: Omit<WriteTwinOptions, "outputPath">) {
         };
     });
 
-    const description = `Shape-twin written by llmproof: the weights are RANDOM, not a trained model. ` +
+    const description =
+        `Shape-twin written by llmproof: the weights are RANDOM, not a trained model. ` +
         `Tensor names, shapes and ggml types follow ${name} quantized as ${recipe.name} (${recipe.description}), ` +
         `so llama.cpp speed and memory match the real model; the text it generates is meaningless.`;
     const metadata = modelMetadata(shape, {
@@ -258,7 +272,11 @@ function prepareTwin(options: Omit<WriteTwinOptions, "outputPath">) {
         ]
     });
 
-    const report = (path: string, sizes: {fileBytes: number, headerBytes: number, tensorDataBytes: number}, seconds: number): TwinReport =>
+    const report = (
+        path: string,
+        sizes: {fileBytes: number; headerBytes: number; tensorDataBytes: number},
+        seconds: number
+    ): TwinReport =>
         TwinReportSchema.parse({
             path,
             name,
@@ -296,11 +314,15 @@ export async function writeTwinGguf(options: WriteTwinOptions): Promise<TwinRepo
 export function estimateTwinGguf(options: Omit<WriteTwinOptions, "outputPath">): TwinReport {
     const twin = prepareTwin(options);
     const plan = planGguf(twin.metadata, twin.specs);
-    return twin.report("", {
-        fileBytes: plan.header.length + plan.tensorDataBytes,
-        headerBytes: plan.header.length,
-        tensorDataBytes: plan.tensorDataBytes
-    }, 0);
+    return twin.report(
+        "",
+        {
+            fileBytes: plan.header.length + plan.tensorDataBytes,
+            headerBytes: plan.header.length,
+            tensorDataBytes: plan.tensorDataBytes
+        },
+        0
+    );
 }
 
 /** The tensors (names and ggml-order dimensions) a model of this shape has, in file order. */
@@ -351,13 +373,18 @@ const ENCODE_SLAB_VALUES = 1 << 20;
 export async function writeGgufFromTensors(options: GgufFromTensorsOptions): Promise<TwinReport> {
     const started = performance.now();
     if (!(EXACT_TYPES as readonly string[]).includes(options.quant))
-        throw new UserError(`Cannot quantize given weights to ${options.quant}; choose one of ${EXACT_TYPES.join(", ")}.`);
+        throw new UserError(
+            `Cannot quantize given weights to ${options.quant}; choose one of ${EXACT_TYPES.join(", ")}.`
+        );
     const shape = resolveShape(options.shape);
     const tensors = twinTensors(shape);
 
     const expected = new Set(tensors.map((tensor) => tensor.name));
     for (const key of options.weights.keys())
-        if (!expected.has(key)) throw new Error(`weights given for ${key}, which a ${shape.architecture} model of this shape does not have`);
+        if (!expected.has(key))
+            throw new Error(
+                `weights given for ${key}, which a ${shape.architecture} model of this shape does not have`
+            );
 
     const types = new Map<string, string>();
     const fallbacks: TypeFallback[] = [];
@@ -371,7 +398,10 @@ export async function writeGgufFromTensors(options: GgufFromTensorsOptions): Pro
         const blockSize = ggmlTypeByName(type)!.blockSize;
         if (tensor.dimensions[0]! % blockSize !== 0) {
             fallbacks.push({
-                tensor: tensor.name, rowLength: tensor.dimensions[0]!, wanted: type, used: "F16",
+                tensor: tensor.name,
+                rowLength: tensor.dimensions[0]!,
+                wanted: type,
+                used: "F16",
                 reason: `row length ${tensor.dimensions[0]} is not a multiple of ${blockSize}; llama.cpp must use F16 for this unusual shape`
             });
             type = "F16";
@@ -390,7 +420,10 @@ export async function writeGgufFromTensors(options: GgufFromTensorsOptions): Pro
             data: function* () {
                 const rowsPerSlab = Math.max(1, Math.floor(ENCODE_SLAB_VALUES / rowLength));
                 for (let first = 0; first < values.length; first += rowsPerSlab * rowLength)
-                    yield encodeExact(type, values.subarray(first, Math.min(values.length, first + rowsPerSlab * rowLength)));
+                    yield encodeExact(
+                        type,
+                        values.subarray(first, Math.min(values.length, first + rowsPerSlab * rowLength))
+                    );
             }
         };
     });
@@ -399,7 +432,9 @@ export async function writeGgufFromTensors(options: GgufFromTensorsOptions): Pro
     const name = options.name ?? `${shape.architecture} model`;
     const metadata = modelMetadata(shape, {
         name,
-        description: options.description ?? `Written by llmproof from given F32 weights, stored as ${options.quant} (llama.cpp reference rounding).`,
+        description:
+            options.description ??
+            `Written by llmproof from given F32 weights, stored as ${options.quant} (llama.cpp reference rounding).`,
         fileType: fileTypeByQuant[options.quant],
         quantized: options.quant === "Q8_0" || options.quant === "Q4_0"
     });
@@ -428,8 +463,13 @@ export const ShapeOverridesSchema = ModelShapeSchema.partial();
 export type ShapeOverrides = z.infer<typeof ShapeOverridesSchema>;
 
 const REQUIRED_SHAPE_FIELDS: Array<[keyof ShapeOverrides, string]> = [
-    ["architecture", "--arch"], ["hiddenSize", "--hidden"], ["layers", "--layers"], ["heads", "--heads"],
-    ["ffnSize", "--ffn"], ["vocabSize", "--vocab"], ["contextLength", "--ctx"]
+    ["architecture", "--arch"],
+    ["hiddenSize", "--hidden"],
+    ["layers", "--layers"],
+    ["heads", "--heads"],
+    ["ffnSize", "--ffn"],
+    ["vocabSize", "--vocab"],
+    ["contextLength", "--ctx"]
 ];
 
 /** Read a shape from a JSON or YAML file holding ModelShape fields (camelCase, as in `synth --json`'s "shape"). */
@@ -463,16 +503,18 @@ export interface SynthShapeRequest {
 }
 
 /** The shape `llmproof synth` should write, and a short label for file and model names. */
-export async function resolveSynthShape(request: SynthShapeRequest): Promise<{shape: ModelShape, label: string}> {
-    if (request.preset && request.shapeFile)
-        throw new UserError("Give either --preset or --shape, not both.");
+export async function resolveSynthShape(request: SynthShapeRequest): Promise<{shape: ModelShape; label: string}> {
+    if (request.preset && request.shapeFile) throw new UserError("Give either --preset or --shape, not both.");
     const base: ShapeOverrides = request.preset
         ? findShapePreset(request.preset).shape
-        : request.shapeFile ? await loadShapeFile(request.shapeFile) : {};
-    const overrides = Object.fromEntries(Object.entries(request.overrides ?? {}).filter(([, value]) => value !== undefined));
+        : request.shapeFile
+          ? await loadShapeFile(request.shapeFile)
+          : {};
+    const overrides = Object.fromEntries(
+        Object.entries(request.overrides ?? {}).filter(([, value]) => value !== undefined)
+    );
     const merged: ShapeOverrides = {...base, ...overrides};
-    if (merged.kvHeads === undefined && merged.heads !== undefined)
-        merged.kvHeads = merged.heads;
+    if (merged.kvHeads === undefined && merged.heads !== undefined) merged.kvHeads = merged.heads;
     const missing = REQUIRED_SHAPE_FIELDS.filter(([field]) => merged[field] === undefined).map(([, flag]) => flag);
     if (missing.length > 0)
         throw new UserError(`Give --preset, --shape or a full shape; missing ${missing.join(", ")}.`);
@@ -493,15 +535,25 @@ export function renderTwinReport(report: TwinReport): string {
     const lines: string[] = [];
     const s = report.shape;
     lines.push(`file        ${report.path === "" ? "(dry run: nothing written)" : report.path}`);
-    lines.push(`size        ${report.fileBytes.toLocaleString("en-US")} bytes (${(report.fileBytes / 1e6).toFixed(1)} MB, ${formatBytes(report.fileBytes)}); header ${report.headerBytes.toLocaleString("en-US")} bytes`);
-    lines.push(`parameters  ${report.parameterCount.toLocaleString("en-US")} (${formatCount(report.parameterCount)}) in ${report.tensorCount} tensors`);
-    lines.push(`quant       ${report.quant} (general.file_type ${report.fileType})${report.seed === null ? "" : `, random weights, seed ${report.seed}`}`);
-    lines.push(`shape       ${s.architecture}: hidden ${s.hiddenSize}, ${s.layers} layers, ${s.heads} heads / ${s.kvHeads} KV heads (head dim ${s.headDim}), ` +
-        `FFN ${s.ffnSize}, vocab ${s.vocabSize}, context ${s.contextLength}${s.tiedEmbeddings ? ", tied embeddings" : ""}${s.qkvBias ? ", QKV bias" : ""}`);
+    lines.push(
+        `size        ${report.fileBytes.toLocaleString("en-US")} bytes (${(report.fileBytes / 1e6).toFixed(1)} MB, ${formatBytes(report.fileBytes)}); header ${report.headerBytes.toLocaleString("en-US")} bytes`
+    );
+    lines.push(
+        `parameters  ${report.parameterCount.toLocaleString("en-US")} (${formatCount(report.parameterCount)}) in ${report.tensorCount} tensors`
+    );
+    lines.push(
+        `quant       ${report.quant} (general.file_type ${report.fileType})${report.seed === null ? "" : `, random weights, seed ${report.seed}`}`
+    );
+    lines.push(
+        `shape       ${s.architecture}: hidden ${s.hiddenSize}, ${s.layers} layers, ${s.heads} heads / ${s.kvHeads} KV heads (head dim ${s.headDim}), ` +
+            `FFN ${s.ffnSize}, vocab ${s.vocabSize}, context ${s.contextLength}${s.tiedEmbeddings ? ", tied embeddings" : ""}${s.qkvBias ? ", QKV bias" : ""}`
+    );
     lines.push("type mix");
     for (const entry of report.typeMix)
-        lines.push(`  ${entry.type.padEnd(6)} ${String(entry.tensors).padStart(4)} tensors  ${formatCount(entry.parameters).padStart(8)} params  ` +
-            `${formatPercent(entry.parameters / report.parameterCount).padStart(6)} of params  ${formatBytes(entry.bytes).padStart(10)}`);
+        lines.push(
+            `  ${entry.type.padEnd(6)} ${String(entry.tensors).padStart(4)} tensors  ${formatCount(entry.parameters).padStart(8)} params  ` +
+                `${formatPercent(entry.parameters / report.parameterCount).padStart(6)} of params  ${formatBytes(entry.bytes).padStart(10)}`
+        );
     if (report.fallbacks.length === 0) {
         lines.push("fallbacks   none");
     } else {
@@ -512,9 +564,10 @@ export function renderTwinReport(report: TwinReport): string {
         }
         lines.push(`fallbacks   ${report.fallbacks.length} tensors (as llama.cpp's quantizer does)`);
         for (const [key, tensors] of groups)
-            lines.push(`  ${String(tensors.length).padStart(4)} x ${key}${tensors.length <= 3 ? ` (${tensors.join(", ")})` : ""}`);
+            lines.push(
+                `  ${String(tensors.length).padStart(4)} x ${key}${tensors.length <= 3 ? ` (${tensors.join(", ")})` : ""}`
+            );
     }
-    if (report.path !== "")
-        lines.push(`written in  ${report.writeSeconds.toFixed(2)} s`);
+    if (report.path !== "") lines.push(`written in  ${report.writeSeconds.toFixed(2)} s`);
     return lines.join("\n");
 }

@@ -31,13 +31,25 @@ export const GgufValueType = {
     FLOAT64: 12
 } as const;
 
-export type GgufScalarKind = "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "f32" | "bool" | "string" | "u64" | "i64" | "f64";
+export type GgufScalarKind =
+    | "u8"
+    | "i8"
+    | "u16"
+    | "i16"
+    | "u32"
+    | "i32"
+    | "f32"
+    | "bool"
+    | "string"
+    | "u64"
+    | "i64"
+    | "f64";
 
 export type GgufScalarValue = number | bigint | boolean | string;
 
 export type GgufMetadataValue =
-    | {kind: GgufScalarKind, value: GgufScalarValue}
-    | {kind: "array", itemKind: GgufScalarKind, values: ArrayLike<GgufScalarValue>};
+    | {kind: GgufScalarKind; value: GgufScalarValue}
+    | {kind: "array"; itemKind: GgufScalarKind; values: ArrayLike<GgufScalarValue>};
 
 export interface GgufMetadataEntry {
     key: string;
@@ -50,8 +62,10 @@ export const meta = {
     f32: (key: string, value: number): GgufMetadataEntry => ({key, value: {kind: "f32", value}}),
     bool: (key: string, value: boolean): GgufMetadataEntry => ({key, value: {kind: "bool", value}}),
     string: (key: string, value: string): GgufMetadataEntry => ({key, value: {kind: "string", value}}),
-    array: (key: string, itemKind: GgufScalarKind, values: ArrayLike<GgufScalarValue>): GgufMetadataEntry =>
-        ({key, value: {kind: "array", itemKind, values}})
+    array: (key: string, itemKind: GgufScalarKind, values: ArrayLike<GgufScalarValue>): GgufMetadataEntry => ({
+        key,
+        value: {kind: "array", itemKind, values}
+    })
 };
 
 export type TensorChunks = Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -102,16 +116,56 @@ class ByteBuilder {
         this.buffer = grown;
     }
 
-    u8(value: number): void { this.reserve(1); this.buffer.writeUInt8(value, this.length); this.length += 1; }
-    i8(value: number): void { this.reserve(1); this.buffer.writeInt8(value, this.length); this.length += 1; }
-    u16(value: number): void { this.reserve(2); this.buffer.writeUInt16LE(value, this.length); this.length += 2; }
-    i16(value: number): void { this.reserve(2); this.buffer.writeInt16LE(value, this.length); this.length += 2; }
-    u32(value: number): void { this.reserve(4); this.buffer.writeUInt32LE(value, this.length); this.length += 4; }
-    i32(value: number): void { this.reserve(4); this.buffer.writeInt32LE(value, this.length); this.length += 4; }
-    f32(value: number): void { this.reserve(4); this.buffer.writeFloatLE(value, this.length); this.length += 4; }
-    f64(value: number): void { this.reserve(8); this.buffer.writeDoubleLE(value, this.length); this.length += 8; }
-    u64(value: number | bigint): void { this.reserve(8); this.buffer.writeBigUInt64LE(BigInt(value), this.length); this.length += 8; }
-    i64(value: number | bigint): void { this.reserve(8); this.buffer.writeBigInt64LE(BigInt(value), this.length); this.length += 8; }
+    u8(value: number): void {
+        this.reserve(1);
+        this.buffer.writeUInt8(value, this.length);
+        this.length += 1;
+    }
+    i8(value: number): void {
+        this.reserve(1);
+        this.buffer.writeInt8(value, this.length);
+        this.length += 1;
+    }
+    u16(value: number): void {
+        this.reserve(2);
+        this.buffer.writeUInt16LE(value, this.length);
+        this.length += 2;
+    }
+    i16(value: number): void {
+        this.reserve(2);
+        this.buffer.writeInt16LE(value, this.length);
+        this.length += 2;
+    }
+    u32(value: number): void {
+        this.reserve(4);
+        this.buffer.writeUInt32LE(value, this.length);
+        this.length += 4;
+    }
+    i32(value: number): void {
+        this.reserve(4);
+        this.buffer.writeInt32LE(value, this.length);
+        this.length += 4;
+    }
+    f32(value: number): void {
+        this.reserve(4);
+        this.buffer.writeFloatLE(value, this.length);
+        this.length += 4;
+    }
+    f64(value: number): void {
+        this.reserve(8);
+        this.buffer.writeDoubleLE(value, this.length);
+        this.length += 8;
+    }
+    u64(value: number | bigint): void {
+        this.reserve(8);
+        this.buffer.writeBigUInt64LE(BigInt(value), this.length);
+        this.length += 8;
+    }
+    i64(value: number | bigint): void {
+        this.reserve(8);
+        this.buffer.writeBigInt64LE(BigInt(value), this.length);
+        this.length += 8;
+    }
 
     string(value: string): void {
         const bytes = Buffer.byteLength(value, "utf8");
@@ -139,16 +193,36 @@ function writeScalar(out: ByteBuilder, kind: GgufScalarKind, value: GgufScalarVa
         return value;
     };
     switch (kind) {
-        case "u8": out.u8(expectNumber()); break;
-        case "i8": out.i8(expectNumber()); break;
-        case "u16": out.u16(expectNumber()); break;
-        case "i16": out.i16(expectNumber()); break;
-        case "u32": out.u32(expectNumber()); break;
-        case "i32": out.i32(expectNumber()); break;
-        case "f32": out.f32(expectNumber()); break;
-        case "f64": out.f64(expectNumber()); break;
-        case "u64": out.u64(typeof value === "bigint" ? value : expectNumber()); break;
-        case "i64": out.i64(typeof value === "bigint" ? value : expectNumber()); break;
+        case "u8":
+            out.u8(expectNumber());
+            break;
+        case "i8":
+            out.i8(expectNumber());
+            break;
+        case "u16":
+            out.u16(expectNumber());
+            break;
+        case "i16":
+            out.i16(expectNumber());
+            break;
+        case "u32":
+            out.u32(expectNumber());
+            break;
+        case "i32":
+            out.i32(expectNumber());
+            break;
+        case "f32":
+            out.f32(expectNumber());
+            break;
+        case "f64":
+            out.f64(expectNumber());
+            break;
+        case "u64":
+            out.u64(typeof value === "bigint" ? value : expectNumber());
+            break;
+        case "i64":
+            out.i64(typeof value === "bigint" ? value : expectNumber());
+            break;
         case "bool":
             if (typeof value !== "boolean") throw new Error(`GGUF metadata "${key}": expected a boolean`);
             out.u8(value ? 1 : 0);
@@ -179,10 +253,14 @@ interface PlannedTensor {
 }
 
 /** Lay out tensor offsets (each aligned) and encode the header; nothing is written yet. */
-export function planGguf(metadata: readonly GgufMetadataEntry[], tensors: readonly GgufTensorSpec[], alignment = GGUF_DEFAULT_ALIGNMENT): {
-    header: Buffer,
-    tensors: PlannedTensor[],
-    tensorDataBytes: number
+export function planGguf(
+    metadata: readonly GgufMetadataEntry[],
+    tensors: readonly GgufTensorSpec[],
+    alignment = GGUF_DEFAULT_ALIGNMENT
+): {
+    header: Buffer;
+    tensors: PlannedTensor[];
+    tensorDataBytes: number;
 } {
     const seenKeys = new Set<string>();
     for (const entry of metadata) {
@@ -190,9 +268,10 @@ export function planGguf(metadata: readonly GgufMetadataEntry[], tensors: readon
         seenKeys.add(entry.key);
     }
     const hasAlignmentKey = seenKeys.has("general.alignment");
-    const allMetadata = alignment === GGUF_DEFAULT_ALIGNMENT || hasAlignmentKey
-        ? metadata
-        : [...metadata, meta.u32("general.alignment", alignment)];
+    const allMetadata =
+        alignment === GGUF_DEFAULT_ALIGNMENT || hasAlignmentKey
+            ? metadata
+            : [...metadata, meta.u32("general.alignment", alignment)];
 
     const seenTensors = new Set<string>();
     let offset = 0;
@@ -203,7 +282,9 @@ export function planGguf(metadata: readonly GgufMetadataEntry[], tensors: readon
         if (spec.dimensions.length === 0 || spec.dimensions.some((d) => !Number.isInteger(d) || d <= 0))
             throw new Error(`tensor ${spec.name} has invalid dimensions [${spec.dimensions.join(", ")}]`);
         if (spec.dimensions[0]! % type.blockSize !== 0)
-            throw new Error(`tensor ${spec.name}: row length ${spec.dimensions[0]} is not a multiple of the ${type.name} block size ${type.blockSize}`);
+            throw new Error(
+                `tensor ${spec.name}: row length ${spec.dimensions[0]} is not a multiple of the ${type.name} block size ${type.blockSize}`
+            );
         const elements = spec.dimensions.reduce((a, b) => a * b, 1);
         const bytes = tensorBytes(type, elements);
         const tensor = {spec, type, bytes, offset};
@@ -222,8 +303,7 @@ export function planGguf(metadata: readonly GgufMetadataEntry[], tensors: readon
             out.u32(GgufValueType.ARRAY);
             out.u32(SCALAR_TYPE_IDS[value.itemKind]);
             out.u64(value.values.length);
-            for (let i = 0; i < value.values.length; i++)
-                writeScalar(out, value.itemKind, value.values[i]!, key);
+            for (let i = 0; i < value.values.length; i++) writeScalar(out, value.itemKind, value.values[i]!, key);
         } else {
             out.u32(SCALAR_TYPE_IDS[value.kind]);
             writeScalar(out, value.kind, value.value, key);
@@ -246,7 +326,10 @@ class BufferedFileWriter {
     private used = 0;
     written = 0;
 
-    constructor(private readonly handle: FileHandle, bufferBytes = 4 << 20) {
+    constructor(
+        private readonly handle: FileHandle,
+        bufferBytes = 4 << 20
+    ) {
         this.buffer = Buffer.allocUnsafe(bufferBytes);
     }
 
@@ -256,8 +339,7 @@ class BufferedFileWriter {
             await this.writeFully(chunk);
             return;
         }
-        if (this.used + chunk.length > this.buffer.length)
-            await this.flush();
+        if (this.used + chunk.length > this.buffer.length) await this.flush();
         this.buffer.set(chunk, this.used);
         this.used += chunk.length;
     }
@@ -286,11 +368,14 @@ class BufferedFileWriter {
  * Write a GGUF file. It is written to a temporary sibling and renamed into place, so a reader sees
  * either no file or a whole one (as with writeFileAtomic, but streamed).
  */
-export async function writeGguf(path: string, options: {
-    metadata: readonly GgufMetadataEntry[],
-    tensors: readonly GgufTensorSpec[],
-    alignment?: number
-}): Promise<GgufWriteResult> {
+export async function writeGguf(
+    path: string,
+    options: {
+        metadata: readonly GgufMetadataEntry[];
+        tensors: readonly GgufTensorSpec[];
+        alignment?: number;
+    }
+): Promise<GgufWriteResult> {
     const alignment = options.alignment ?? GGUF_DEFAULT_ALIGNMENT;
     const plan = planGguf(options.metadata, options.tensors, alignment);
 

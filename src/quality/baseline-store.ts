@@ -14,22 +14,37 @@ export const DEFAULT_IN_MEMORY_LIMIT_BYTES = 256 * 2 ** 20;
 export class BaselineStore {
     readonly chunkValues: number;
     private readonly inMemory: Float32Array[] | null;
-    private file: {dir: string, handle: FileHandle} | null = null;
+    private file: {dir: string; handle: FileHandle} | null = null;
     /** Per scored position: -ln p(actual next token) and the top token. Small, always in memory. */
     readonly nll: Float64Array;
     readonly top: Int32Array;
 
-    private constructor(readonly vocabularySize: number, readonly positionsPerChunk: number, readonly chunkCount: number, inMemory: boolean) {
+    private constructor(
+        readonly vocabularySize: number,
+        readonly positionsPerChunk: number,
+        readonly chunkCount: number,
+        inMemory: boolean
+    ) {
         this.chunkValues = vocabularySize * positionsPerChunk;
         this.inMemory = inMemory ? new Array<Float32Array>(chunkCount) : null;
         this.nll = new Float64Array(positionsPerChunk * chunkCount);
         this.top = new Int32Array(positionsPerChunk * chunkCount);
     }
 
-    static async create(options: {vocabularySize: number, positionsPerChunk: number, chunkCount: number, memoryLimitBytes?: number}): Promise<BaselineStore> {
+    static async create(options: {
+        vocabularySize: number;
+        positionsPerChunk: number;
+        chunkCount: number;
+        memoryLimitBytes?: number;
+    }): Promise<BaselineStore> {
         const totalBytes = options.vocabularySize * options.positionsPerChunk * options.chunkCount * 4;
         const inMemory = totalBytes <= (options.memoryLimitBytes ?? DEFAULT_IN_MEMORY_LIMIT_BYTES);
-        const store = new BaselineStore(options.vocabularySize, options.positionsPerChunk, options.chunkCount, inMemory);
+        const store = new BaselineStore(
+            options.vocabularySize,
+            options.positionsPerChunk,
+            options.chunkCount,
+            inMemory
+        );
         if (!inMemory) {
             const dir = await mkdtemp(join(tmpdir(), "llmproof-quality-"));
             store.file = {dir, handle: await open(join(dir, "baseline-logprobs.f32"), "w+")};
@@ -50,7 +65,12 @@ export class BaselineStore {
         const bytes = new Uint8Array(logProbs.buffer, logProbs.byteOffset, logProbs.byteLength);
         let written = 0;
         while (written < bytes.length) {
-            const {bytesWritten} = await this.file!.handle.write(bytes, written, bytes.length - written, chunkIndex * bytes.length + written);
+            const {bytesWritten} = await this.file!.handle.write(
+                bytes,
+                written,
+                bytes.length - written,
+                chunkIndex * bytes.length + written
+            );
             written += bytesWritten;
         }
     }
@@ -66,7 +86,12 @@ export class BaselineStore {
         const bytes = new Uint8Array(out.buffer);
         let read = 0;
         while (read < bytes.length) {
-            const {bytesRead} = await this.file!.handle.read(bytes, read, bytes.length - read, chunkIndex * bytes.length + read);
+            const {bytesRead} = await this.file!.handle.read(
+                bytes,
+                read,
+                bytes.length - read,
+                chunkIndex * bytes.length + read
+            );
             if (bytesRead === 0) throw new Error(`baseline chunk ${chunkIndex} is incomplete on disk`);
             read += bytesRead;
         }

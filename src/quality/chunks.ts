@@ -27,7 +27,7 @@ export function planChunks(tokenCount: number, contextSize: number, maxChunks?: 
     if (tokenCount < 2 * contextSize)
         throw new UserError(
             `The evaluation text is ${tokenCount} tokens long; a context of ${contextSize} needs at least ${2 * contextSize} (as llama-perplexity). ` +
-            `Use a smaller --ctx or a longer --text.`
+                `Use a smaller --ctx or a longer --text.`
         );
     const availableChunks = Math.floor(tokenCount / contextSize);
     if (maxChunks !== undefined && (!Number.isInteger(maxChunks) || maxChunks < 1))
@@ -45,7 +45,12 @@ export function planChunks(tokenCount: number, contextSize: number, maxChunks?: 
 }
 
 /** The tokens one chunk evaluates: BOS in place of its first token when the vocabulary adds BOS. */
-export function chunkTokens(tokens: readonly number[], plan: ChunkPlan, chunkIndex: number, bosToken: number | null): number[] {
+export function chunkTokens(
+    tokens: readonly number[],
+    plan: ChunkPlan,
+    chunkIndex: number,
+    bosToken: number | null
+): number[] {
     if (chunkIndex < 0 || chunkIndex >= plan.chunkCount)
         throw new Error(`chunk ${chunkIndex} is outside 0..${plan.chunkCount - 1}`);
     const start = chunkIndex * plan.contextSize;

@@ -32,7 +32,11 @@ export interface OpenedModel {
     dispose(): Promise<void>;
 }
 
-export async function openModelForScoring(llama: Llama, modelPath: string, options: {contextSize: number, threads?: number, logitValuesPerCall?: number}): Promise<OpenedModel> {
+export async function openModelForScoring(
+    llama: Llama,
+    modelPath: string,
+    options: {contextSize: number; threads?: number; logitValuesPerCall?: number}
+): Promise<OpenedModel> {
     let model: LlamaModel;
     try {
         model = await llama.loadModel({modelPath});
@@ -62,7 +66,10 @@ export async function openModelForScoring(llama: Llama, modelPath: string, optio
         };
     } catch (error) {
         await model.dispose();
-        throw new UserError(`Could not create a context of ${options.contextSize} tokens for ${modelPath}: ${errorMessage(error)}`, {cause: error});
+        throw new UserError(
+            `Could not create a context of ${options.contextSize} tokens for ${modelPath}: ${errorMessage(error)}`,
+            {cause: error}
+        );
     }
 }
 
@@ -70,7 +77,9 @@ export async function openModelForScoring(llama: Llama, modelPath: string, optio
 export function vocabularySizeOf(model: LlamaModel): number {
     const tokens = (model.fileInfo.metadata as {tokenizer?: {ggml?: {tokens?: unknown}}}).tokenizer?.ggml?.tokens;
     if (!Array.isArray(tokens) || tokens.length === 0)
-        throw new UserError(`The model ${model.filename ?? ""} has no tokenizer.ggml.tokens list, so its vocabulary size is unknown.`);
+        throw new UserError(
+            `The model ${model.filename ?? ""} has no tokenizer.ggml.tokens list, so its vocabulary size is unknown.`
+        );
     return tokens.length;
 }
 
@@ -96,13 +105,18 @@ export async function evaluateChunk(
     let nextPosition = 0;
     let scoredIndex = 0;
     while (nextPosition <= lastScoredPosition) {
-        const end = Math.min(lastScoredPosition + 1, Math.max(plan.firstScoredPosition, nextPosition) + positionsPerCall);
+        const end = Math.min(
+            lastScoredPosition + 1,
+            Math.max(plan.firstScoredPosition, nextPosition) + positionsPerCall
+        );
         const input = [];
         for (let position = nextPosition; position < end; position++) {
             const token = tokens[position]! as Token;
-            input.push(position >= plan.firstScoredPosition
-                ? [token, {generateNext: {logits: true}}] as [Token, {generateNext: {logits: true}}]
-                : token);
+            input.push(
+                position >= plan.firstScoredPosition
+                    ? ([token, {generateNext: {logits: true}}] as [Token, {generateNext: {logits: true}}])
+                    : token
+            );
         }
         const outputs = await sequence.controlledEvaluate(input);
         for (let i = 0; i < input.length; i++) {
@@ -120,12 +134,18 @@ export async function evaluateChunk(
 function fillLogits(map: ReadonlyMap<Token, number>, out: Float32Array, position: number): void {
     // Keys of a Map are distinct, so size = vocabulary and every key in range means every token is there.
     if (map.size !== out.length)
-        throw new Error(`node-llama-cpp returned ${map.size} logits at position ${position}, expected one per vocabulary token (${out.length}); the sampler must have filtered them`);
+        throw new Error(
+            `node-llama-cpp returned ${map.size} logits at position ${position}, expected one per vocabulary token (${out.length}); the sampler must have filtered them`
+        );
     for (const [token, value] of map) {
         if (token < 0 || token >= out.length)
-            throw new Error(`node-llama-cpp returned a logit for token ${token}, outside the vocabulary of ${out.length}`);
+            throw new Error(
+                `node-llama-cpp returned a logit for token ${token}, outside the vocabulary of ${out.length}`
+            );
         if (!Number.isFinite(value))
-            throw new UserError(`The model produced a non-finite logit (${value}) at position ${position}; its weights may be broken.`);
+            throw new UserError(
+                `The model produced a non-finite logit (${value}) at position ${position}; its weights may be broken.`
+            );
         out[token] = value;
     }
 }

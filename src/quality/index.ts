@@ -8,14 +8,15 @@ import type {QualityReport} from "./schema.js";
 
 export {measureQuality, tokenizeForPerplexity, DEFAULT_QUALITY_CONTEXT_SIZE} from "./measure.js";
 export type {MeasureQualityOptions, QualityProgress} from "./measure.js";
-export {quantizeGguf, QUANTIZE_TARGETS} from "./quantize-model.js";
-export type {QuantizeReport, QuantizeTarget} from "./quantize-model.js";
-export {compareGgufTensors} from "./tensor-compare.js";
+export {quantizeGguf, QUANTIZE_TARGETS} from "../gguf/quantize-model.js";
+export type {QuantizeReport, QuantizeTarget} from "../gguf/quantize-model.js";
+export {compareGgufTensors} from "../gguf/tensor-compare.js";
 export {renderQualityTable} from "./table.js";
 export {QualityReportSchema} from "./schema.js";
 export type {QualityReport} from "./schema.js";
 
-export interface RunQualityOptions extends Omit<MeasureQualityOptions, "text" | "textSource" | "tokens" | "onProgress"> {
+export interface RunQualityOptions
+    extends Omit<MeasureQualityOptions, "text" | "textSource" | "tokens" | "onProgress"> {
     /** A UTF-8 text file to score instead of the built-in stories. */
     textPath?: string;
 }
@@ -27,8 +28,7 @@ export async function runQuality(options: RunQualityOptions): Promise<QualityRep
         text = await readFile(options.textPath, "utf8").catch((error: NodeJS.ErrnoException) => {
             throw new UserError(`Cannot read the text file ${options.textPath} (${error.code ?? error.message}).`);
         });
-        if (text.trim() === "")
-            throw new UserError(`The text file ${options.textPath} is empty.`);
+        if (text.trim() === "") throw new UserError(`The text file ${options.textPath} is empty.`);
     }
     let lastLine = "";
     return measureQuality({

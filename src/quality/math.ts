@@ -12,33 +12,30 @@
  * log softmax of one row of logits, accumulated in float64 (llama.cpp sums `expf` terms in a
  * double) and returned as float32. `nll` is -log p(target) in float64, before that rounding.
  */
-export function logSoftmax(logits: ArrayLike<number>, out: Float32Array = new Float32Array(logits.length)): Float32Array {
-    if (logits.length === 0)
-        throw new Error("logSoftmax needs at least one logit");
+export function logSoftmax(
+    logits: ArrayLike<number>,
+    out: Float32Array = new Float32Array(logits.length)
+): Float32Array {
+    if (logits.length === 0) throw new Error("logSoftmax needs at least one logit");
     const logSumExp = logSumExpOf(logits);
-    for (let i = 0; i < logits.length; i++)
-        out[i] = logits[i]! - logSumExp;
+    for (let i = 0; i < logits.length; i++) out[i] = logits[i]! - logSumExp;
     return out;
 }
 
 /** max + log(sum(exp(x - max))), the normaliser of a softmax. */
 export function logSumExpOf(logits: ArrayLike<number>): number {
     let max = -Infinity;
-    for (let i = 0; i < logits.length; i++)
-        if (logits[i]! > max) max = logits[i]!;
-    if (!Number.isFinite(max))
-        throw new Error(`logits contain no finite maximum (${max})`);
+    for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+    if (!Number.isFinite(max)) throw new Error(`logits contain no finite maximum (${max})`);
     let sum = 0;
-    for (let i = 0; i < logits.length; i++)
-        sum += Math.exp(logits[i]! - max);
+    for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
     return max + Math.log(sum);
 }
 
 /** Index of the first maximum, as llama.cpp's `imax` (strict `>` keeps the first of equal values). */
 export function argmax(values: ArrayLike<number>): number {
     let best = 0;
-    for (let i = 1; i < values.length; i++)
-        if (values[i]! > values[best]!) best = i;
+    for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
     return best;
 }
 
@@ -48,7 +45,9 @@ export function argmax(values: ArrayLike<number>): number {
  */
 export function klDivergence(baseLogProbs: ArrayLike<number>, logProbs: ArrayLike<number>): number {
     if (baseLogProbs.length !== logProbs.length)
-        throw new Error(`KL divergence of distributions of different sizes (${baseLogProbs.length} vs ${logProbs.length})`);
+        throw new Error(
+            `KL divergence of distributions of different sizes (${baseLogProbs.length} vs ${logProbs.length})`
+        );
     let sum = 0;
     for (let i = 0; i < baseLogProbs.length; i++) {
         const logP = baseLogProbs[i]!;
@@ -79,37 +78,20 @@ export function covarianceOfMeans(sumA: number, sumB: number, sumAB: number, cou
     return (sumAB / count - (sumA / count) * (sumB / count)) / (count - 1);
 }
 
-/**
- * Linear interpolation between the closest ranks of sorted values, as llama.cpp's `percentile`
- * lambda (fraction 0 is the minimum, 1 the maximum).
- */
-export function percentileOfSorted(sorted: ArrayLike<number>, fraction: number): number {
-    if (sorted.length === 0) return NaN;
-    if (fraction <= 0) return sorted[0]!;
-    if (fraction >= 1) return sorted[sorted.length - 1]!;
-    let position = fraction * (sorted.length - 1);
-    const index = Math.floor(position);
-    position -= index;
-    return (1 - position) * sorted[index]! + position * sorted[Math.min(index + 1, sorted.length - 1)]!;
-}
-
-/** The median as llama.cpp computes it (mean of the two middle values for an even count). */
-export function medianOfSorted(sorted: ArrayLike<number>): number {
-    const n = sorted.length;
-    if (n === 0) return NaN;
-    return n % 2 === 0 ? 0.5 * (sorted[n / 2]! + sorted[n / 2 - 1]!) : sorted[(n - 1) / 2]!;
-}
-
 export function sortedCopy(values: Float64Array | Float32Array): Float64Array {
     return Float64Array.from(values).sort();
 }
 
 /** Perplexity = exp(mean negative log-likelihood), its uncertainty propagated as ppl * se(mean nll). */
-export function perplexityFromSums(sumNll: number, sumNllSquared: number, count: number): {
-    perplexity: number,
-    uncertainty: number,
-    meanNll: number,
-    meanNllUncertainty: number
+export function perplexityFromSums(
+    sumNll: number,
+    sumNllSquared: number,
+    count: number
+): {
+    perplexity: number;
+    uncertainty: number;
+    meanNll: number;
+    meanNllUncertainty: number;
 } {
     const {mean, uncertainty} = meanAndUncertainty(sumNll, sumNllSquared, count);
     const perplexity = Math.exp(mean);

@@ -63,24 +63,28 @@ export interface MeasureQualityOptions {
 export async function measureQuality(options: MeasureQualityOptions): Promise<QualityReport> {
     const baselinePath = await checkModelFile(options.baselinePath);
     const candidatePaths: string[] = [];
-    for (const path of options.candidatePaths)
-        candidatePaths.push(await checkModelFile(path));
+    for (const path of options.candidatePaths) candidatePaths.push(await checkModelFile(path));
     if (candidatePaths.length === 0)
         throw new UserError("Give at least one candidate model to compare with the baseline.");
     if (options.text !== undefined && options.tokens !== undefined)
         throw new UserError("Give either a text or tokens to score, not both.");
     const contextSize = options.contextSize ?? DEFAULT_QUALITY_CONTEXT_SIZE;
     const text = options.tokens === undefined ? (options.text ?? CHILDREN_STORIES_TEXT) : null;
-    const textSource = options.text === undefined && options.tokens === undefined ? "built-in" : (options.textSource ?? "text");
+    const textSource =
+        options.text === undefined && options.tokens === undefined ? "built-in" : (options.textSource ?? "text");
     const warnings: string[] = [];
     const modelCount = 1 + candidatePaths.length;
 
-    const llama = options.llama ?? await loadLlama({gpu: options.gpu});
+    const llama = options.llama ?? (await loadLlama({gpu: options.gpu}));
     let store: BaselineStore | null = null;
     try {
         // ---- baseline: tokens, plan, log-probabilities ----
         const baselineStarted = performance.now();
-        const baseline = await openModelForScoring(llama, baselinePath, {contextSize, threads: options.threads, logitValuesPerCall: options.logitValuesPerCall});
+        const baseline = await openModelForScoring(llama, baselinePath, {
+            contextSize,
+            threads: options.threads,
+            logitValuesPerCall: options.logitValuesPerCall
+        });
         let tokens: number[];
         let plan: ChunkPlan;
         let bosToken: number | null;
@@ -95,11 +99,17 @@ export async function measureQuality(options: MeasureQualityOptions): Promise<Qu
                     throw new UserError(`Token ${token} is outside the baseline's vocabulary of ${vocabularySize}.`);
             plan = planChunks(tokens.length, contextSize, options.chunks);
             if (contextSize > baseline.model.trainContextSize)
-                warnings.push(`The context of ${contextSize} tokens is longer than the baseline was trained for (${baseline.model.trainContextSize}); perplexity will be poor.`);
+                warnings.push(
+                    `The context of ${contextSize} tokens is longer than the baseline was trained for (${baseline.model.trainContextSize}); perplexity will be poor.`
+                );
             if (plan.chunkCount < plan.availableChunks)
-                warnings.push(`Scored ${plan.chunkCount} of the ${plan.availableChunks} chunks the text fills (--chunks).`);
+                warnings.push(
+                    `Scored ${plan.chunkCount} of the ${plan.availableChunks} chunks the text fills (--chunks).`
+                );
             if (plan.chunkCount * plan.scoredPerChunk < 100)
-                warnings.push(`Only ${plan.chunkCount * plan.scoredPerChunk} tokens were scored; llama-perplexity prints no KL statistics below 100, and the uncertainties are large.`);
+                warnings.push(
+                    `Only ${plan.chunkCount * plan.scoredPerChunk} tokens were scored; llama-perplexity prints no KL statistics below 100, and the uncertainties are large.`
+                );
 
             store = await BaselineStore.create({
                 vocabularySize,
@@ -110,11 +120,22 @@ export async function measureQuality(options: MeasureQualityOptions): Promise<Qu
             baselinePerplexity = new PerplexityAccumulator();
             const chunkLogProbs = new Float32Array(store.chunkValues);
             for (let chunk = 0; chunk < plan.chunkCount; chunk++) {
-                options.onProgress?.({role: "baseline", modelPath: baselinePath, modelNumber: 1, modelCount, chunk: chunk + 1, chunks: plan.chunkCount});
+                options.onProgress?.({
+                    role: "baseline",
+                    modelPath: baselinePath,
+                    modelNumber: 1,
+                    modelCount,
+                    chunk: chunk + 1,
+                    chunks: plan.chunkCount
+                });
                 const targets = scoredTargets(tokens, plan, chunk);
                 const activeStore = store;
                 await evaluateChunk(baseline, chunkTokens(tokens, plan, chunk, bosToken), plan, (index, logits) => {
-                    const scored = scoreLogits(logits, targets[index]!, chunkLogProbs.subarray(index * vocabularySize, (index + 1) * vocabularySize));
+                    const scored = scoreLogits(
+                        logits,
+                        targets[index]!,
+                        chunkLogProbs.subarray(index * vocabularySize, (index + 1) * vocabularySize)
+                    );
                     const position = chunk * plan.scoredPerChunk + index;
                     activeStore.nll[position] = scored.nll;
                     activeStore.top[position] = scored.top;
@@ -137,32 +158,60 @@ export async function measureQuality(options: MeasureQualityOptions): Promise<Qu
         const candidates: ModelQuality[] = [];
         for (const [candidateIndex, candidatePath] of candidatePaths.entries()) {
             const started = performance.now();
-            const candidate = await openModelForScoring(llama, candidatePath, {contextSize, threads: options.threads, logitValuesPerCall: options.logitValuesPerCall});
+            const candidate = await openModelForScoring(llama, candidatePath, {
+                contextSize,
+                threads: options.threads,
+                logitValuesPerCall: options.logitValuesPerCall
+            });
             try {
                 if (candidate.vocabularySize !== store.vocabularySize)
                     throw new UserError(
                         `${basename(candidatePath)} has a vocabulary of ${candidate.vocabularySize} tokens and the baseline ${store.vocabularySize}; ` +
-                        `KL divergence needs the same vocabulary.`
+                            `KL divergence needs the same vocabulary.`
                     );
                 if (text !== null && !sameTokens(tokenizeForPerplexity(candidate.model, text), tokens))
-                    warnings.push(`${basename(candidatePath)} tokenizes the text differently from the baseline; it was scored on the baseline's tokens.`);
-                const comparison = new ComparisonAccumulator(store.vocabularySize, plan.chunkCount * plan.scoredPerChunk);
+                    warnings.push(
+                        `${basename(candidatePath)} tokenizes the text differently from the baseline; it was scored on the baseline's tokens.`
+                    );
+                const comparison = new ComparisonAccumulator(
+                    store.vocabularySize,
+                    plan.chunkCount * plan.scoredPerChunk
+                );
                 for (let chunk = 0; chunk < plan.chunkCount; chunk++) {
-                    options.onProgress?.({role: "candidate", modelPath: candidatePath, modelNumber: candidateIndex + 2, modelCount, chunk: chunk + 1, chunks: plan.chunkCount});
+                    options.onProgress?.({
+                        role: "candidate",
+                        modelPath: candidatePath,
+                        modelNumber: candidateIndex + 2,
+                        modelCount,
+                        chunk: chunk + 1,
+                        chunks: plan.chunkCount
+                    });
                     const targets = scoredTargets(tokens, plan, chunk);
                     const baseLogProbs = await store.readChunk(chunk);
                     const activeStore = store;
-                    await evaluateChunk(candidate, chunkTokens(tokens, plan, chunk, bosToken), plan, (index, logits) => {
-                        const position = chunk * plan.scoredPerChunk + index;
-                        comparison.add({
-                            logProbs: baseLogProbs.subarray(index * activeStore.vocabularySize, (index + 1) * activeStore.vocabularySize),
-                            nll: activeStore.nll[position]!,
-                            top: activeStore.top[position]!
-                        }, logits, targets[index]!);
-                    });
+                    await evaluateChunk(
+                        candidate,
+                        chunkTokens(tokens, plan, chunk, bosToken),
+                        plan,
+                        (index, logits) => {
+                            const position = chunk * plan.scoredPerChunk + index;
+                            comparison.add(
+                                {
+                                    logProbs: baseLogProbs.subarray(
+                                        index * activeStore.vocabularySize,
+                                        (index + 1) * activeStore.vocabularySize
+                                    ),
+                                    nll: activeStore.nll[position]!,
+                                    top: activeStore.top[position]!
+                                },
+                                logits,
+                                targets[index]!
+                            );
+                        }
+                    );
                 }
                 candidates.push({
-                    ...await modelFacts(candidate, candidatePath),
+                    ...(await modelFacts(candidate, candidatePath)),
                     perplexity: comparison.candidate.summary(),
                     versusBaseline: comparison.summary(),
                     evaluateSeconds: (performance.now() - started) / 1000
@@ -187,11 +236,14 @@ export async function measureQuality(options: MeasureQualityOptions): Promise<Qu
                 textTokens: tokens.length,
                 vocabularySize: store.vocabularySize,
                 bosToken,
-                text: text === null ? null : {
-                    source: textSource,
-                    characters: text.length,
-                    sha256: createHash("sha256").update(text, "utf8").digest("hex")
-                },
+                text:
+                    text === null
+                        ? null
+                        : {
+                              source: textSource,
+                              characters: text.length,
+                              sha256: createHash("sha256").update(text, "utf8").digest("hex")
+                          },
                 tokenizer: "baseline",
                 klDivergenceMethod: "exact-float32-full-vocabulary"
             },
@@ -211,7 +263,9 @@ export async function measureQuality(options: MeasureQualityOptions): Promise<Qu
  */
 export function tokenizeForPerplexity(model: LlamaModel, text: string): number[] {
     if (model.tokens.shouldAppendEosToken)
-        throw new UserError("This model's vocabulary appends EOS to every text; llama-perplexity refuses such models and so does llmproof.");
+        throw new UserError(
+            "This model's vocabulary appends EOS to every text; llama-perplexity refuses such models and so does llmproof."
+        );
     const bos = bosTokenOf(model);
     const tokens = model.tokenize(text, false);
     return bos != null ? [bos, ...tokens] : tokens;
@@ -228,8 +282,7 @@ function sameTokens(a: readonly number[], b: readonly number[]): boolean {
 async function checkModelFile(path: string): Promise<string> {
     const absolute = resolve(path);
     const info = await stat(absolute).catch(() => null);
-    if (!info || !info.isFile())
-        throw new UserError(`Model file not found: ${path}.`);
+    if (!info?.isFile()) throw new UserError(`Model file not found: ${path}.`);
     return absolute;
 }
 
@@ -238,9 +291,14 @@ type ModelFileFacts = Pick<ModelQuality, "path" | "fileName" | "fileBytes" | "ty
 async function modelFacts(opened: OpenedModel, path: string): Promise<ModelFileFacts> {
     const info = opened.model.fileInfo;
     const tensors = info.fullTensorInfo ?? info.tensorInfo ?? [];
-    const parameterCount = tensors.length > 0
-        ? tensors.reduce((sum, tensor) => sum + tensor.dimensions.reduce<number>((product, dimension) => product * Number(dimension), 1), 0)
-        : null;
+    const parameterCount =
+        tensors.length > 0
+            ? tensors.reduce(
+                  (sum, tensor) =>
+                      sum + tensor.dimensions.reduce<number>((product, dimension) => product * Number(dimension), 1),
+                  0
+              )
+            : null;
     return {
         path,
         fileName: basename(path),

@@ -1,11 +1,9 @@
 import {spawn} from "node:child_process";
-import {isExecutableFile} from "../util/fs.js";
 import {mkdtemp, open, readFile, rm} from "node:fs/promises";
 import {tmpdir} from "node:os";
-import {basename, join, resolve} from "node:path";
+import {basename, join} from "node:path";
 import {z} from "zod";
-import {llamaToolsBuildDirectory} from "../bench/reference.js";
-import {UserError, errorMessage} from "../util/errors.js";
+import {errorMessage} from "../util/errors.js";
 import {logWarning} from "../util/log.js";
 
 /**
@@ -13,26 +11,6 @@ import {logWarning} from "../util/log.js";
  * node-llama-cpp bundles, see ../shared/tools/build-llama-bench.sh and src/bench/reference.ts) as
  * the reference `npm run bench:quality` holds llmproof's quality numbers and quantizer to.
  */
-
-export type LlamaTool = "llama-perplexity" | "llama-quantize";
-
-const ENVIRONMENT_VARIABLE: Record<LlamaTool, string> = {
-    "llama-perplexity": "LLAMA_PERPLEXITY",
-    "llama-quantize": "LLAMA_QUANTIZE"
-};
-
-/** $LLAMA_PERPLEXITY / $LLAMA_QUANTIZE when set (it must exist), else the build under the tools directory, else null. */
-export async function findLlamaTool(tool: LlamaTool): Promise<string | null> {
-    const fromEnvironment = process.env[ENVIRONMENT_VARIABLE[tool]];
-    if (fromEnvironment) {
-        if (!await isExecutableFile(fromEnvironment))
-            throw new UserError(`${ENVIRONMENT_VARIABLE[tool]}=${fromEnvironment} is not an executable file.`);
-        return resolve(fromEnvironment);
-    }
-    const built = join(await llamaToolsBuildDirectory(), "build", "bin", tool);
-    return await isExecutableFile(built) ? built : null;
-}
-
 
 /**
  * Run a llama.cpp tool with its output going to temporary files (read back when it exits), and
@@ -45,7 +23,7 @@ async function run(binary: string, args: string[], timeoutMs = 30 * 60 * 1000): 
         const stderrPath = join(dir, "stderr.txt");
         const stdoutFile = await open(stdoutPath, "w");
         const stderrFile = await open(stderrPath, "w");
-        let exit: {code: number | null, signal: NodeJS.Signals | null, error?: Error};
+        let exit: {code: number | null; signal: NodeJS.Signals | null; error?: Error};
         try {
             exit = await new Promise((resolvePromise) => {
                 const child = spawn(binary, args, {stdio: ["ignore", stdoutFile.fd, stderrFile.fd]});
@@ -67,7 +45,11 @@ async function run(binary: string, args: string[], timeoutMs = 30 * 60 * 1000): 
         const stderr = await readFile(stderrPath, "utf8");
         if (exit.error || exit.code !== 0) {
             const tail = stderr.trim().split("\n").slice(-3).join(" | ");
-            const why = exit.error ? errorMessage(exit.error) : exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+            const why = exit.error
+                ? errorMessage(exit.error)
+                : exit.signal
+                  ? `killed by ${exit.signal}`
+                  : `exit code ${exit.code}`;
             throw new Error(`${basename(binary)} failed (${why})${tail ? `: ${tail}` : ""}`);
         }
         return `${stdout}\n${stderr}`;
@@ -89,14 +71,19 @@ async function runAndParse<T>(binary: string, args: string[], parse: (output: st
             return parse(output);
         } catch (error) {
             lastError = error;
-            logWarning(`${basename(binary)} output ended early (${errorMessage(error)}); running it again (${attempt}/5)`);
+            logWarning(
+                `${basename(binary)} output ended early (${errorMessage(error)}); running it again (${attempt}/5)`
+            );
         }
     }
     throw lastError;
 }
 
 /** `llama-quantize [--pure] <in> <out> <type>`. */
-export async function runLlamaQuantize(binary: string, options: {inputPath: string, outputPath: string, type: string, pure: boolean, threads?: number}): Promise<void> {
+export async function runLlamaQuantize(
+    binary: string,
+    options: {inputPath: string; outputPath: string; type: string; pure: boolean; threads?: number}
+): Promise<void> {
     const args = [...(options.pure ? ["--pure"] : []), options.inputPath, options.outputPath, options.type];
     if (options.threads !== undefined) args.push(String(options.threads));
     await run(binary, args);
@@ -128,12 +115,17 @@ export type LlamaPerplexityResult = z.infer<typeof LlamaPerplexityResultSchema>;
 export function parseFinalPerplexity(output: string): LlamaPerplexityResult {
     const match = /Final estimate: PPL = ([0-9.eE+-]+) \+\/- ([0-9.eE+-]+)/.exec(output);
     if (!match)
-        throw new Error(`llama-perplexity printed no final estimate: ${output.trim().split("\n").slice(-3).join(" | ")}`);
+        throw new Error(
+            `llama-perplexity printed no final estimate: ${output.trim().split("\n").slice(-3).join(" | ")}`
+        );
     return LlamaPerplexityResultSchema.parse({perplexity: Number(match[1]), uncertainty: Number(match[2])});
 }
 
 /** Perplexity of a model on a text file (`-f`). With `klDivergenceBase`, also save its log-probabilities there. */
-export async function runLlamaPerplexity(binary: string, options: LlamaPerplexityOptions & {textPath: string, klDivergenceBase?: string}): Promise<LlamaPerplexityResult> {
+export async function runLlamaPerplexity(
+    binary: string,
+    options: LlamaPerplexityOptions & {textPath: string; klDivergenceBase?: string}
+): Promise<LlamaPerplexityResult> {
     const args = [...commonArguments(options), "-f", options.textPath];
     if (options.klDivergenceBase !== undefined) args.push("--kl-divergence-base", options.klDivergenceBase);
     return runAndParse(binary, args, parseFinalPerplexity);
@@ -183,10 +175,19 @@ export function parseKlDivergenceStatistics(output: string): LlamaKlDivergenceRe
 }
 
 /** `--kl-divergence` of a model against a base file written by runLlamaPerplexity({klDivergenceBase}). */
-export async function runLlamaKlDivergence(binary: string, options: LlamaPerplexityOptions & {klDivergenceBase: string}): Promise<LlamaKlDivergenceResult> {
-    return runAndParse(binary, [...commonArguments(options), "--kl-divergence-base", options.klDivergenceBase, "--kl-divergence"], (output) => {
-        if (!output.includes("KL divergence statistics"))
-            throw new Error("llama-perplexity printed no KL divergence statistics (it prints none below 100 scored tokens)");
-        return parseKlDivergenceStatistics(output);
-    });
+export async function runLlamaKlDivergence(
+    binary: string,
+    options: LlamaPerplexityOptions & {klDivergenceBase: string}
+): Promise<LlamaKlDivergenceResult> {
+    return runAndParse(
+        binary,
+        [...commonArguments(options), "--kl-divergence-base", options.klDivergenceBase, "--kl-divergence"],
+        (output) => {
+            if (!output.includes("KL divergence statistics"))
+                throw new Error(
+                    "llama-perplexity printed no KL divergence statistics (it prints none below 100 scored tokens)"
+                );
+            return parseKlDivergenceStatistics(output);
+        }
+    );
 }

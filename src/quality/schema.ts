@@ -88,12 +88,14 @@ export const QualityMethodSchema = z.object({
     textTokens: z.number().int().positive(),
     vocabularySize: z.number().int().positive(),
     bosToken: z.number().int().nullable(),
-    text: z.object({
-        /** "built-in" or the path given with --text */
-        source: z.string(),
-        characters: z.number().int().nonnegative(),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/)
-    }).nullable(),
+    text: z
+        .object({
+            /** "built-in" or the path given with --text */
+            source: z.string(),
+            characters: z.number().int().nonnegative(),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/)
+        })
+        .nullable(),
     /** Every model is scored on the baseline's tokens (llama-perplexity --kl-divergence reads them from the baseline's logits file too) */
     tokenizer: z.literal("baseline"),
     /** How KL divergence is summed: llmproof keeps float32 log-probabilities over the whole vocabulary */

@@ -1,7 +1,5 @@
-import {
-    argmax, covarianceOfMeans, klDivergence, logSumExpOf, meanAndUncertainty, medianOfSorted,
-    percentileOfSorted, perplexityFromSums
-} from "./math.js";
+import {medianOfSorted, percentileOfSorted} from "../util/stats.js";
+import {argmax, covarianceOfMeans, klDivergence, logSumExpOf, meanAndUncertainty, perplexityFromSums} from "./math.js";
 import type {BaselineComparison, PerplexityStats} from "./schema.js";
 
 /** One scored position: the model's distribution over the vocabulary and the token that came next. */
@@ -15,12 +13,15 @@ export interface ScoredPosition {
 }
 
 /** Turn one row of logits into what the statistics need. */
-export function scoreLogits(logits: ArrayLike<number>, target: number, out: Float32Array = new Float32Array(logits.length)): ScoredPosition {
+export function scoreLogits(
+    logits: ArrayLike<number>,
+    target: number,
+    out: Float32Array = new Float32Array(logits.length)
+): ScoredPosition {
     if (target < 0 || target >= logits.length)
         throw new Error(`target token ${target} is outside the vocabulary of ${logits.length}`);
     const logSumExp = logSumExpOf(logits);
-    for (let i = 0; i < logits.length; i++)
-        out[i] = logits[i]! - logSumExp;
+    for (let i = 0; i < logits.length; i++) out[i] = logits[i]! - logSumExp;
     return {logProbs: out, nll: logSumExp - logits[target]!, top: argmax(logits)};
 }
 
@@ -79,7 +80,7 @@ export class ComparisonAccumulator {
     }
 
     /** Add one position: the candidate's logits and the baseline's stored distribution. */
-    add(baseline: BaselinePosition, candidateLogits: ArrayLike<number>, target: number): {kld: number, pDiff: number} {
+    add(baseline: BaselinePosition, candidateLogits: ArrayLike<number>, target: number): {kld: number; pDiff: number} {
         const candidate = scoreLogits(candidateLogits, target, this.scratch);
         // Both sides are float32 log-probabilities rounded the same way: identical logits give exactly 0.
         const kld = klDivergence(baseline.logProbs, candidate.logProbs);
@@ -118,8 +119,9 @@ export class ComparisonAccumulator {
         const correlationDenominator = logPpl.uncertainty * logPplBase.uncertainty;
 
         const logRatio = logPpl.mean - logPplBase.mean;
-        const logRatioUncertainty = Math.sqrt(Math.max(0,
-            logPpl.uncertainty ** 2 + logPplBase.uncertainty ** 2 - 2 * covariance));
+        const logRatioUncertainty = Math.sqrt(
+            Math.max(0, logPpl.uncertainty ** 2 + logPplBase.uncertainty ** 2 - 2 * covariance)
+        );
         const ratio = Math.exp(logRatio);
 
         const ppl = Math.exp(logPpl.mean);
@@ -127,8 +129,9 @@ export class ComparisonAccumulator {
         const pplUncertainty = ppl * logPpl.uncertainty;
         const pplBaseUncertainty = pplBase * logPplBase.uncertainty;
         const pplCovariance = ppl * pplBase * covariance;
-        const differenceUncertainty = Math.sqrt(Math.max(0,
-            pplUncertainty ** 2 + pplBaseUncertainty ** 2 - 2 * pplCovariance));
+        const differenceUncertainty = Math.sqrt(
+            Math.max(0, pplUncertainty ** 2 + pplBaseUncertainty ** 2 - 2 * pplCovariance)
+        );
 
         const kld = meanAndUncertainty(this.sumKld, this.sumKldSquared, n);
         const kldSorted = this.kldValues.slice(0, n).sort();
@@ -139,7 +142,7 @@ export class ComparisonAccumulator {
         const pDiffSorted = this.pDiffValues.slice(0, n).sort();
 
         const sameTop = n > 0 ? this.sameTopCount / n : 0;
-        const sameTopUncertainty = n > 1 ? Math.sqrt(sameTop * (1 - sameTop) / (n - 1)) : 0;
+        const sameTopUncertainty = n > 1 ? Math.sqrt((sameTop * (1 - sameTop)) / (n - 1)) : 0;
 
         return {
             perplexityRatio: {value: ratio, uncertainty: ratio * logRatioUncertainty},
@@ -149,7 +152,7 @@ export class ComparisonAccumulator {
             klDivergence: {
                 mean: {value: kld.mean, uncertainty: kld.uncertainty},
                 median: medianOfSorted(kldSorted),
-                p90: percentileOfSorted(kldSorted, 0.90),
+                p90: percentileOfSorted(kldSorted, 0.9),
                 p95: percentileOfSorted(kldSorted, 0.95),
                 p99: percentileOfSorted(kldSorted, 0.99),
                 p999: percentileOfSorted(kldSorted, 0.999),
@@ -159,7 +162,7 @@ export class ComparisonAccumulator {
             sameTop: {value: sameTop, uncertainty: sameTopUncertainty},
             deltaP: {
                 mean: {value: pDiff.mean, uncertainty: pDiff.uncertainty},
-                rms: {value: rms, uncertainty: rms > 0 ? 0.5 / rms * pDiffMeanSquare.uncertainty : 0},
+                rms: {value: rms, uncertainty: rms > 0 ? (0.5 / rms) * pDiffMeanSquare.uncertainty : 0},
                 median: medianOfSorted(pDiffSorted),
                 p1: percentileOfSorted(pDiffSorted, 0.01),
                 p5: percentileOfSorted(pDiffSorted, 0.05),

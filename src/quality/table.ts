@@ -1,5 +1,5 @@
 import Table from "cli-table3";
-import {formatBytes} from "../util/format.js";
+import {formatBytes} from "../util/units.js";
 import type {ModelQuality, QualityReport} from "./schema.js";
 
 /**
@@ -11,19 +11,18 @@ export function renderQualityTable(report: QualityReport): string {
         head: ["Model", "Type", "Size", "PPL", "ΔPPL", "Mean KLD", "p99 KLD", "Same top", "RMS Δp"],
         colAligns: ["left", "left", "right", "right", "right", "right", "right", "right", "right"],
         style: {head: [], border: []},
-        chars: {"mid": "", "left-mid": "", "mid-mid": "", "right-mid": ""}
+        chars: {mid: "", "left-mid": "", "mid-mid": "", "right-mid": ""}
     });
     table.push(row(report.baseline, true));
-    for (const candidate of report.candidates)
-        table.push(row(candidate, false));
+    for (const candidate of report.candidates) table.push(row(candidate, false));
 
     const method = report.method;
     const text = method.text ? `${method.text.source} text (${method.text.characters} characters)` : "given tokens";
     const notes = [
         `Scored ${method.scoredTokens} tokens: ${method.chunks} chunks of ${method.contextSize}, second half of each (llama-perplexity's method), ${text}, ` +
-        `${method.textTokens} tokens by the baseline's tokenizer, vocabulary ${method.vocabularySize}.`,
+            `${method.textTokens} tokens by the baseline's tokenizer, vocabulary ${method.vocabularySize}.`,
         "± is one standard error. ΔPPL = PPL(model) / PPL(baseline) - 1. KLD = KL(baseline || model) in nats per token; " +
-        "Same top = positions where both rank the same token first; Δp = p(model) - p(baseline) of the actual next token."
+            "Same top = positions where both rank the same token first; Δp = p(model) - p(baseline) of the actual next token."
     ];
     return `${table.toString()}\n${notes.join("\n")}\n`;
 }
@@ -33,7 +32,17 @@ function row(model: ModelQuality, isBaseline: boolean): string[] {
     const versus = model.versusBaseline;
     const name = isBaseline ? `${model.fileName} (baseline)` : model.fileName;
     if (!versus)
-        return [name, model.type, formatBytes(model.fileBytes), estimate(ppl.value, ppl.uncertainty, 4), "—", "—", "—", "—", "—"];
+        return [
+            name,
+            model.type,
+            formatBytes(model.fileBytes),
+            estimate(ppl.value, ppl.uncertainty, 4),
+            "—",
+            "—",
+            "—",
+            "—",
+            "—"
+        ];
     const ratio = versus.perplexityRatio;
     const kld = versus.klDivergence;
     return [

@@ -1,5 +1,5 @@
 import type {BenchRun, PhaseResult, SampleStatsRecord} from "../results/schema.js";
-import {formatBytes, formatCount} from "../util/format.js";
+import {formatBytes, formatCount} from "../util/units.js";
 
 /**
  * The human-readable columns shared by the table and Markdown exporters, close to llama-bench's
@@ -24,18 +24,26 @@ interface Column {
 const columns: Column[] = [
     {title: "model", numeric: false, value: (run) => run.model.fileName},
     {title: "size", numeric: true, value: (run) => formatBytes(run.model.fileBytes)},
-    {title: "params", numeric: true, value: (run) => run.model.parameterCount === null ? "?" : formatCount(run.model.parameterCount)},
+    {
+        title: "params",
+        numeric: true,
+        value: (run) => (run.model.parameterCount === null ? "?" : formatCount(run.model.parameterCount))
+    },
     {title: "backend", numeric: false, value: backendCell},
     {title: "ngl", numeric: true, value: (run) => String(run.config.gpuLayers), onlyWhenVarying: true},
     {title: "threads", numeric: true, value: (run) => String(run.config.threads)},
     {title: "n_batch", numeric: true, value: (run) => String(run.config.batchSize), onlyWhenVarying: true},
     {title: "n_ubatch", numeric: true, value: (run) => String(run.config.ubatchSize), onlyWhenVarying: true},
-    {title: "fa", numeric: true, value: (run) => run.config.flashAttention ? "1" : "0", onlyWhenVarying: true},
+    {title: "fa", numeric: true, value: (run) => (run.config.flashAttention ? "1" : "0"), onlyWhenVarying: true},
     {title: "test", numeric: false, value: (run) => run.test},
     {title: "t/s", numeric: true, value: (run) => phaseCells(run, (phase) => formatMeanStddev(phase.tokensPerSecond))},
-    {title: "TTFT ms", numeric: true, value: (run) => run.ttftMs === null ? "" : formatMeanStddev(run.ttftMs, 1)},
-    {title: "load ms", numeric: true, value: (run) => run.loadMs === null ? "" : run.loadMs.toFixed(0)},
-    {title: "peak RSS", numeric: true, value: (run) => run.peakRssBytes === null ? "" : formatBytes(run.peakRssBytes)},
+    {title: "TTFT ms", numeric: true, value: (run) => (run.ttftMs === null ? "" : formatMeanStddev(run.ttftMs, 1))},
+    {title: "load ms", numeric: true, value: (run) => (run.loadMs === null ? "" : run.loadMs.toFixed(0))},
+    {
+        title: "peak RSS",
+        numeric: true,
+        value: (run) => (run.peakRssBytes === null ? "" : formatBytes(run.peakRssBytes))
+    },
     {title: "status", numeric: false, value: statusCell}
 ];
 
@@ -43,18 +51,24 @@ const referenceColumns: Column[] = [
     {
         title: "llama-bench t/s",
         numeric: true,
-        value: (run) => run.reference === null ? "" : phaseCells(run, (_phase, name) => {
-            const reference = run.reference?.[name];
-            return reference ? formatMeanStddev(reference.tokensPerSecond) : "-";
-        })
+        value: (run) =>
+            run.reference === null
+                ? ""
+                : phaseCells(run, (_phase, name) => {
+                      const reference = run.reference?.[name];
+                      return reference ? formatMeanStddev(reference.tokensPerSecond) : "-";
+                  })
     },
     {
         title: "ratio",
         numeric: true,
-        value: (run) => run.reference === null ? "" : phaseCells(run, (_phase, name) => {
-            const ratio = run.reference?.ratio[name];
-            return ratio === null || ratio === undefined ? "-" : ratio.toFixed(3);
-        })
+        value: (run) =>
+            run.reference === null
+                ? ""
+                : phaseCells(run, (_phase, name) => {
+                      const ratio = run.reference?.ratio[name];
+                      return ratio === null || ratio === undefined ? "-" : ratio.toFixed(3);
+                  })
     }
 ];
 
@@ -75,14 +89,20 @@ export function displayTable(runs: readonly BenchRun[]): DisplayTable {
 
 /** "123.45 ± 1.23", or just the mean when there is a single sample. Two decimals for t/s, as llama-bench. */
 export function formatMeanStddev(stats: SampleStatsRecord, digits = 2): string {
-    return stats.stddev === null ? stats.mean.toFixed(digits) : `${stats.mean.toFixed(digits)} ± ${stats.stddev.toFixed(digits)}`;
+    return stats.stddev === null
+        ? stats.mean.toFixed(digits)
+        : `${stats.mean.toFixed(digits)} ± ${stats.stddev.toFixed(digits)}`;
 }
 
 /** One value per phase the run measured ("pp: …  tg: …" only when a run has both). */
 function phaseCells(run: BenchRun, cell: (phase: PhaseResult, name: "pp" | "tg") => string): string {
-    const phases = ([["pp", run.pp], ["tg", run.tg]] as const).filter(([, phase]) => phase !== null) as [("pp" | "tg"), PhaseResult][];
-    if (phases.length === 1)
-        return cell(phases[0]![1], phases[0]![0]);
+    const phases = (
+        [
+            ["pp", run.pp],
+            ["tg", run.tg]
+        ] as const
+    ).filter(([, phase]) => phase !== null) as ["pp" | "tg", PhaseResult][];
+    if (phases.length === 1) return cell(phases[0]![1], phases[0]![0]);
     return phases.map(([name, phase]) => `${name}: ${cell(phase, name)}`).join(" / ");
 }
 
@@ -101,5 +121,5 @@ function statusCell(run: BenchRun): string {
 }
 
 function truncate(text: string, length: number): string {
-    return text.length <= length ? text : text.slice(0, length - 1) + "…";
+    return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }

@@ -3,5 +3,5 @@ import {BENCH_SCHEMA_VERSION, type BenchReport, type BenchRun} from "../results/
 /** `{ "schemaVersion": 1, "runs": [ ... ] }`, validated by BenchReportSchema. */
 export function exportJson(runs: readonly BenchRun[]): string {
     const report: BenchReport = {schemaVersion: BENCH_SCHEMA_VERSION, runs: [...runs]};
-    return JSON.stringify(report, null, 2) + "\n";
+    return `${JSON.stringify(report, null, 2)}\n`;
 }

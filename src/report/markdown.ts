@@ -5,8 +5,8 @@ import {displayTable} from "./display.js";
 export function exportMarkdown(runs: readonly BenchRun[]): string {
     const {head, rows, numeric} = displayTable(runs);
     const line = (cells: string[]) => `| ${cells.map(escapeCell).join(" | ")} |`;
-    const rule = `| ${numeric.map((isNumeric) => isNumeric ? "---:" : "---").join(" | ")} |`;
-    return [line(head), rule, ...rows.map(line)].join("\n") + "\n";
+    const rule = `| ${numeric.map((isNumeric) => (isNumeric ? "---:" : "---")).join(" | ")} |`;
+    return `${[line(head), rule, ...rows.map(line)].join("\n")}\n`;
 }
 
 function escapeCell(text: string): string {

@@ -9,9 +9,9 @@ export function exportTable(runs: readonly BenchRun[]): string {
         head,
         style: {head: [], border: []},
         // No rule between rows: compact, like llama-bench's table.
-        chars: {"mid": "", "left-mid": "", "mid-mid": "", "right-mid": ""},
-        colAligns: numeric.map((isNumeric) => isNumeric ? "right" : "left")
+        chars: {mid: "", "left-mid": "", "mid-mid": "", "right-mid": ""},
+        colAligns: numeric.map((isNumeric) => (isNumeric ? "right" : "left"))
     });
     table.push(...rows);
-    return table.toString() + "\n";
+    return `${table.toString()}\n`;
 }

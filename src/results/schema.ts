@@ -1,5 +1,5 @@
 import {z} from "zod";
-import {BenchConfigSchema, EngineInfoSchema, RepetitionPolicySchema} from "../bench/protocol.js";
+import {BenchConfigSchema, EngineInfoSchema, RepetitionPolicySchema} from "./config.js";
 
 /**
  * What `llmproof bench` records. One BenchRun = one model × one configuration of the sweep
@@ -50,7 +50,10 @@ export const ModelFactsSchema = z.object({
     /** Absolute path on the machine that ran it. */
     path: z.string(),
     fileBytes: z.number().int().nonnegative(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+    sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .nullable(),
     /** The fields below come from the GGUF header; null when it could not be read. */
     architecture: z.string().nullable(),
     modelName: z.string().nullable(),
@@ -107,42 +110,48 @@ export const MemoryEstimateSchema = z.object({
     method: z.string()
 });
 
-export const BenchRunSchema = z.object({
-    schemaVersion: z.literal(BENCH_SCHEMA_VERSION),
-    /** Unique per run; also part of the saved file's name. */
-    id: z.string(),
-    /** When the run finished, ISO 8601. */
-    date: z.string(),
-    /** llama-bench's label: "pp512", "tg128", "pp512 @ d1024". */
-    test: z.string(),
-    config: BenchConfigSchema,
-    policy: RepetitionPolicySchema,
-    status: z.enum(["ok", "failed"]),
-    /** Set when status is "failed". */
-    failure: FailureSchema.nullable(),
-    model: ModelFactsSchema,
-    /** How the engine ran (from the measuring child); null when it never got that far. */
-    engine: EngineInfoSchema.nullable(),
-    provenance: ProvenanceSchema,
-    pp: PhaseResultSchema.nullable(),
-    tg: PhaseResultSchema.nullable(),
-    /** Prompt of nPrompt tokens then the first sampled token, ms; pp tests only. */
-    ttftMs: SampleStatsSchema.nullable(),
-    ttftSamplesMs: z.array(z.number()),
-    /** Model file to ready context, ms. */
-    loadMs: z.number().nonnegative().nullable(),
-    /** Peak resident memory of the child process that ran the model. */
-    peakRssBytes: z.number().nonnegative().nullable(),
-    /** VRAM in use by the model and context (node-llama-cpp's VRAM state); 0 on CPU. */
-    vramBytes: z.number().nonnegative().nullable(),
-    /** node-llama-cpp's pre-load estimate for this configuration, beside the measured figures. */
-    memoryEstimate: MemoryEstimateSchema.nullable(),
-    warnings: z.array(BenchWarningSchema),
-    reference: ReferenceResultSchema.nullable()
-}).superRefine((run, context) => {
-    if ((run.status === "failed") !== (run.failure !== null))
-        context.addIssue({code: "custom", path: ["failure"], message: "failure must be set exactly when status is \"failed\""});
-});
+export const BenchRunSchema = z
+    .object({
+        schemaVersion: z.literal(BENCH_SCHEMA_VERSION),
+        /** Unique per run; also part of the saved file's name. */
+        id: z.string(),
+        /** When the run finished, ISO 8601. */
+        date: z.string(),
+        /** llama-bench's label: "pp512", "tg128", "pp512 @ d1024". */
+        test: z.string(),
+        config: BenchConfigSchema,
+        policy: RepetitionPolicySchema,
+        status: z.enum(["ok", "failed"]),
+        /** Set when status is "failed". */
+        failure: FailureSchema.nullable(),
+        model: ModelFactsSchema,
+        /** How the engine ran (from the measuring child); null when it never got that far. */
+        engine: EngineInfoSchema.nullable(),
+        provenance: ProvenanceSchema,
+        pp: PhaseResultSchema.nullable(),
+        tg: PhaseResultSchema.nullable(),
+        /** Prompt of nPrompt tokens then the first sampled token, ms; pp tests only. */
+        ttftMs: SampleStatsSchema.nullable(),
+        ttftSamplesMs: z.array(z.number()),
+        /** Model file to ready context, ms. */
+        loadMs: z.number().nonnegative().nullable(),
+        /** Peak resident memory of the child process that ran the model. */
+        peakRssBytes: z.number().nonnegative().nullable(),
+        /** VRAM in use by the model and context (node-llama-cpp's VRAM state); 0 on CPU. */
+        vramBytes: z.number().nonnegative().nullable(),
+        /** node-llama-cpp's pre-load estimate for this configuration, beside the measured figures. */
+        memoryEstimate: MemoryEstimateSchema.nullable(),
+        warnings: z.array(BenchWarningSchema),
+        reference: ReferenceResultSchema.nullable()
+    })
+    .superRefine((run, context) => {
+        if ((run.status === "failed") !== (run.failure !== null))
+            context.addIssue({
+                code: "custom",
+                path: ["failure"],
+                message: 'failure must be set exactly when status is "failed"'
+            });
+    });
 
 export const BenchReportSchema = z.object({
     schemaVersion: z.literal(BENCH_SCHEMA_VERSION),

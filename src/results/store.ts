@@ -21,7 +21,7 @@ export function runFileName(run: BenchRun): string {
     const model = slug(run.model.fileName.replace(/\.gguf$/i, ""));
     const test = slug(run.test.replace(/ @ /g, "-"));
     const config = run.config;
-    return [
+    return `${[
         date,
         model,
         test,
@@ -31,21 +31,21 @@ export function runFileName(run: BenchRun): string {
         `ngl${config.gpuLayers}`,
         `fa${config.flashAttention ? 1 : 0}`,
         slug(run.id).slice(0, 8)
-    ].join("_") + ".json";
+    ].join("_")}.json`;
 }
 
 /** Save one run; returns the file's path. */
 export async function saveRun(run: BenchRun, directory: string): Promise<string> {
     const validated = BenchRunSchema.parse(run);
     const path = join(directory, runFileName(validated));
-    await writeFileAtomic(path, JSON.stringify(validated, null, 2) + "\n");
+    await writeFileAtomic(path, `${JSON.stringify(validated, null, 2)}\n`);
     return path;
 }
 
 /** Save a whole report as one file (for callers that want a single file). */
 export async function saveReport(report: BenchReport, path: string): Promise<void> {
     const validated = BenchReportSchema.parse(report);
-    await writeFileAtomic(path, JSON.stringify(validated, null, 2) + "\n");
+    await writeFileAtomic(path, `${JSON.stringify(validated, null, 2)}\n`);
 }
 
 /** Read one result file: a single run, a report `{runs}`, or JSONL with one run per line. */
@@ -63,9 +63,13 @@ export function parseResults(text: string, source: string): BenchRun[] {
     const trimmed = text.trim();
     let values: unknown[];
     try {
-        values = trimmed.startsWith("{") && !looksLikeJsonLines(trimmed)
-            ? [JSON.parse(trimmed)]
-            : trimmed.split(/\r?\n/).filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
+        values =
+            trimmed.startsWith("{") && !looksLikeJsonLines(trimmed)
+                ? [JSON.parse(trimmed)]
+                : trimmed
+                      .split(/\r?\n/)
+                      .filter((line) => line.trim() !== "")
+                      .map((line) => JSON.parse(line));
     } catch (error) {
         throw new UserError(`The result file ${source} is not valid JSON (${errorMessage(error)}).`, {cause: error});
     }
@@ -75,12 +79,12 @@ export function parseResults(text: string, source: string): BenchRun[] {
         const result = isReport ? BenchReportSchema.safeParse(value) : BenchRunSchema.safeParse(value);
         if (!result.success) {
             const issue = result.error.issues[0];
-            throw new UserError(`The result file ${source} does not match the llmproof bench schema (${issue?.path.join(".") || "root"}: ${issue?.message}).`);
+            throw new UserError(
+                `The result file ${source} does not match the llmproof bench schema (${issue?.path.join(".") || "root"}: ${issue?.message}).`
+            );
         }
-        if ("runs" in result.data)
-            runs.push(...result.data.runs);
-        else
-            runs.push(result.data);
+        if ("runs" in result.data) runs.push(...result.data.runs);
+        else runs.push(result.data);
     }
     return runs;
 }
@@ -103,8 +107,7 @@ export async function listResultFiles(directory: string): Promise<string[]> {
 /** Every run saved in a directory, validated. */
 export async function loadRuns(directory: string): Promise<BenchRun[]> {
     const runs: BenchRun[] = [];
-    for (const path of await listResultFiles(directory))
-        runs.push(...await loadResultFile(path));
+    for (const path of await listResultFiles(directory)) runs.push(...(await loadResultFile(path)));
     return runs;
 }
 
@@ -120,5 +123,10 @@ function looksLikeJsonLines(text: string): boolean {
 }
 
 function slug(text: string): string {
-    return text.toLowerCase().replace(/[^a-z0-9.+-]+/g, "-").replace(/^-+|-+$/g, "") || "x";
+    return (
+        text
+            .toLowerCase()
+            .replace(/[^a-z0-9.+-]+/g, "-")
+            .replace(/^-+|-+$/g, "") || "x"
+    );
 }

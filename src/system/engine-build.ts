@@ -30,7 +30,9 @@ export function engineCmakeOptions(env: NodeJS.ProcessEnv = process.env): Record
 
 /** One line naming the engine build, e.g. "localBuild (GGML_OPENMP=OFF)" or "prebuilt". */
 export function describeEngineBuild(buildType: string, cmakeOptions: Readonly<Record<string, string>>): string {
-    const options = Object.entries(cmakeOptions).map(([key, value]) => `${key}=${value}`).sort();
+    const options = Object.entries(cmakeOptions)
+        .map(([key, value]) => `${key}=${value}`)
+        .sort();
     return options.length === 0 ? buildType : `${buildType} (${options.join(", ")})`;
 }
 
@@ -72,16 +74,16 @@ export interface EnsureEngineBuildOptions {
  */
 export async function ensureEngineBuild(options: EnsureEngineBuildOptions = {}): Promise<EngineBuildOutcome> {
     const env = options.env ?? process.env;
-    const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
+    const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     if (env[ENGINE_BUILD_ENV_VAR]?.trim().toLowerCase() === "skip")
         return {status: "skipped", reason: `${ENGINE_BUILD_ENV_VAR}=skip`};
-    if (enginePreference(env) === "prebuilt")
-        return {status: "skipped", reason: `${ENGINE_ENV_VAR}=prebuilt`};
-    if (await hasLocalEngineBuild())
-        return {status: "present", reason: "the local engine build already exists"};
+    if (enginePreference(env) === "prebuilt") return {status: "skipped", reason: `${ENGINE_ENV_VAR}=prebuilt`};
+    if (await hasLocalEngineBuild()) return {status: "present", reason: "the local engine build already exists"};
 
-    log("llmproof: compiling llama.cpp for this CPU (node-llama-cpp's bundled source, offline; about 4 minutes on 2 cores). " +
-        `Set ${ENGINE_BUILD_ENV_VAR}=skip to use the prebuilt binary instead.`);
+    log(
+        "llmproof: compiling llama.cpp for this CPU (node-llama-cpp's bundled source, offline; about 4 minutes on 2 cores). " +
+            `Set ${ENGINE_BUILD_ENV_VAR}=skip to use the prebuilt binary instead.`
+    );
     const cli = join(nodeLlamaCppRoot(), "dist", "cli", "cli.js");
     const buildEnv: NodeJS.ProcessEnv = {...env};
     for (const [key, value] of Object.entries(ENGINE_BUILD_CMAKE_OPTIONS))
@@ -96,38 +98,11 @@ export async function ensureEngineBuild(options: EnsureEngineBuildOptions = {}):
         child.on("exit", (code, signal) => resolvePromise(code ?? signal ?? "unknown"));
     });
     if (exitCode !== 0)
-        return {status: "failed", reason: `node-llama-cpp's source build exited with ${exitCode} (needs cmake and a C++ compiler)`};
+        return {
+            status: "failed",
+            reason: `node-llama-cpp's source build exited with ${exitCode} (needs cmake and a C++ compiler)`
+        };
     if (!(await hasLocalEngineBuild()))
         return {status: "failed", reason: "the build finished but node-llama-cpp does not find it"};
     return {status: "built", reason: "compiled llama.cpp for this CPU"};
-}
-
-export interface EngineSummary {
-    backend: string;
-    buildType: string;
-    /** e.g. "localBuild (GGML_OPENMP=OFF)" */
-    build: string;
-    cmakeOptions: Record<string, string>;
-    llamaCppRelease: string;
-    /** The CPU features llama.cpp's CPU backend was compiled for. */
-    systemInfo: string | null;
-}
-
-/** The engine llmproof would measure with now (CPU), loaded the same way the measuring child loads it. */
-export async function currentEngine(): Promise<EngineSummary> {
-    const {loadLlama, backendOf, systemInfoOf} = await import("./llama.js");
-    const llama = await loadLlama({gpu: "cpu"});
-    try {
-        const cmakeOptions = {...llama.cmakeOptions};
-        return {
-            backend: backendOf(llama),
-            buildType: llama.buildType,
-            build: describeEngineBuild(llama.buildType, cmakeOptions),
-            cmakeOptions,
-            llamaCppRelease: llama.llamaCppRelease.release,
-            systemInfo: systemInfoOf(llama)
-        };
-    } finally {
-        await llama.dispose();
-    }
 }

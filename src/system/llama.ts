@@ -1,6 +1,6 @@
 import type {Llama, LlamaOptions} from "node-llama-cpp";
 import {UserError, errorMessage} from "../util/errors.js";
-import {engineCmakeOptions} from "./engine-build.js";
+import {describeEngineBuild, engineCmakeOptions} from "./engine-build.js";
 
 export type LlamaBackend = "cpu" | "cuda" | "vulkan" | "metal";
 
@@ -18,7 +18,8 @@ export interface LoadLlamaOptions {
  */
 export async function loadLlama(options: LoadLlamaOptions = {}): Promise<Llama> {
     const {getLlama, LlamaLogLevel} = await import("node-llama-cpp");
-    const gpu = options.gpu === undefined || options.gpu === "cpu" ? (options.gpu === "cpu" ? false : "auto") : options.gpu;
+    const gpu =
+        options.gpu === undefined || options.gpu === "cpu" ? (options.gpu === "cpu" ? false : "auto") : options.gpu;
     const logLevel = {
         error: LlamaLogLevel.error,
         warn: LlamaLogLevel.warn,
@@ -54,5 +55,34 @@ export function systemInfoOf(llama: Llama): string | null {
         return info.length > 0 ? info.slice(0, 300) : null;
     } catch {
         return null;
+    }
+}
+
+export interface EngineSummary {
+    backend: string;
+    buildType: string;
+    /** e.g. "localBuild (GGML_OPENMP=OFF)" */
+    build: string;
+    cmakeOptions: Record<string, string>;
+    llamaCppRelease: string;
+    /** The CPU features llama.cpp's CPU backend was compiled for. */
+    systemInfo: string | null;
+}
+
+/** The engine llmproof would measure with now (CPU), loaded the same way the measuring child loads it. */
+export async function currentEngine(): Promise<EngineSummary> {
+    const llama = await loadLlama({gpu: "cpu"});
+    try {
+        const cmakeOptions = {...llama.cmakeOptions};
+        return {
+            backend: backendOf(llama),
+            buildType: llama.buildType,
+            build: describeEngineBuild(llama.buildType, cmakeOptions),
+            cmakeOptions,
+            llamaCppRelease: llama.llamaCppRelease.release,
+            systemInfo: systemInfoOf(llama)
+        };
+    } finally {
+        await llama.dispose();
     }
 }

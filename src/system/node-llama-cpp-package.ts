@@ -13,8 +13,9 @@ let versionPromise: Promise<string> | undefined;
 
 /** The installed node-llama-cpp version. */
 export function nodeLlamaCppVersion(): Promise<string> {
-    versionPromise ??= readFile(join(nodeLlamaCppRoot(), "package.json"), "utf8")
-        .then((text) => z.object({version: z.string()}).parse(JSON.parse(text)).version);
+    versionPromise ??= readFile(join(nodeLlamaCppRoot(), "package.json"), "utf8").then(
+        (text) => z.object({version: z.string()}).parse(JSON.parse(text)).version
+    );
     return versionPromise;
 }
 

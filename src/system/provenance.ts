@@ -1,9 +1,9 @@
 import {createHash} from "node:crypto";
+import {llmproofVersion} from "../util/version.js";
 import {createReadStream, existsSync, readFileSync} from "node:fs";
 import {stat} from "node:fs/promises";
 import {createRequire} from "node:module";
 import {dirname, join, resolve} from "node:path";
-import {fileURLToPath} from "node:url";
 import os from "node:os";
 import type {Provenance} from "../results/schema.js";
 
@@ -31,7 +31,7 @@ async function collectProvenanceUncached(): Promise<Omit<Provenance, "backend">>
     const nodeLlamaCpp = nodeLlamaCppPackageFacts();
     const cpuModel = cpu ? `${cpu.manufacturer} ${cpu.brand}`.trim() : "";
     return {
-        llmproofVersion: llmproofPackageVersion(),
+        llmproofVersion: llmproofVersion(),
         nodeLlamaCppVersion: nodeLlamaCpp.version,
         llamaCppRelease: nodeLlamaCpp.llamaCppRelease,
         nodeVersion: process.version,
@@ -63,14 +63,8 @@ export async function physicalCoreCount(): Promise<number> {
     return Math.max(1, provenance.cpu.physicalCores || provenance.cpu.logicalCores || 1);
 }
 
-function llmproofPackageVersion(): string {
-    // dist/system/provenance.js (or src/system/provenance.ts) → the package root.
-    const packageJson = fileURLToPath(new URL("../../package.json", import.meta.url));
-    return (JSON.parse(readFileSync(packageJson, "utf8")) as {version: string}).version;
-}
-
 /** node-llama-cpp's version and the llama.cpp release its binaries come from, read from its files without loading it. */
-function nodeLlamaCppPackageFacts(): {version: string, llamaCppRelease: string} {
+function nodeLlamaCppPackageFacts(): {version: string; llamaCppRelease: string} {
     try {
         const entry = createRequire(import.meta.url).resolve("node-llama-cpp");
         let directory = dirname(entry);
@@ -79,12 +73,13 @@ function nodeLlamaCppPackageFacts(): {version: string, llamaCppRelease: string} 
             if (parent === directory) throw new Error("node-llama-cpp package.json not found");
             directory = parent;
         }
-        const version = (JSON.parse(readFileSync(join(directory, "package.json"), "utf8")) as {version: string}).version;
+        const version = (JSON.parse(readFileSync(join(directory, "package.json"), "utf8")) as {version: string})
+            .version;
         let llamaCppRelease = "unknown";
         for (const file of ["llama/llama.cpp.info.json", "llama/binariesGithubRelease.json"]) {
             const path = join(directory, file);
             if (!existsSync(path)) continue;
-            const info = JSON.parse(readFileSync(path, "utf8")) as {tag?: string, release?: string};
+            const info = JSON.parse(readFileSync(path, "utf8")) as {tag?: string; release?: string};
             llamaCppRelease = info.tag ?? info.release ?? llamaCppRelease;
             break;
         }
@@ -96,7 +91,10 @@ function nodeLlamaCppPackageFacts(): {version: string, llamaCppRelease: string} 
 
 function isNodeLlamaCppRoot(directory: string): boolean {
     try {
-        return (JSON.parse(readFileSync(join(directory, "package.json"), "utf8")) as {name?: string}).name === "node-llama-cpp";
+        return (
+            (JSON.parse(readFileSync(join(directory, "package.json"), "utf8")) as {name?: string}).name ===
+            "node-llama-cpp"
+        );
     } catch {
         return false;
     }

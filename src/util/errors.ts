@@ -5,7 +5,7 @@
 export class UserError extends Error {
     readonly exitCode: number;
 
-    constructor(message: string, options: {exitCode?: number, cause?: unknown} = {}) {
+    constructor(message: string, options: {exitCode?: number; cause?: unknown} = {}) {
         super(message, {cause: options.cause});
         this.name = "UserError";
         this.exitCode = options.exitCode ?? 1;

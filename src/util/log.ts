@@ -13,8 +13,7 @@ export function isQuiet(): boolean {
 }
 
 export function logInfo(message: string): void {
-    if (!quiet)
-        process.stderr.write(message + "\n");
+    if (!quiet) process.stderr.write(`${message}\n`);
 }
 
 export function logWarning(message: string): void {

@@ -15,11 +15,14 @@ export const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
  */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["bin/llmproof.js", ...args], {cwd: projectRoot, env: {...env, LLMPROOF_DEBUG: ""}});
+        const child = spawn(process.execPath, ["bin/llmproof.js", ...args], {
+            cwd: projectRoot,
+            env: {...env, LLMPROOF_DEBUG: ""}
+        });
         let stdout = "";
         let stderr = "";
-        child.stdout.on("data", (chunk: Buffer) => stdout += chunk.toString());
-        child.stderr.on("data", (chunk: Buffer) => stderr += chunk.toString());
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
         child.on("error", reject);
         child.on("close", (code) => resolve({code, stdout, stderr}));
     });

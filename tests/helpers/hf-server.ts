@@ -44,7 +44,12 @@ export interface HfServer {
      * Cut the transfer of a file once `bytes` of it have been sent (counted across requests), then refuse
      * it until restore(). `rangedOnly` counts only `Range` requests (not a downloader's first, header-only GET).
      */
-    cutAfter(repo: string, path: string, bytes: number, options?: {onCut?: () => void, rangedOnly?: boolean, revision?: string}): void;
+    cutAfter(
+        repo: string,
+        path: string,
+        bytes: number,
+        options?: {onCut?: () => void; rangedOnly?: boolean; revision?: string}
+    ): void;
     restore(): void;
     close(): Promise<void>;
 }
@@ -55,7 +60,7 @@ interface ListingEntry {
     oid: string;
     size: number;
     path: string;
-    lfs?: {oid: string, size: number, pointerSize: number};
+    lfs?: {oid: string; size: number; pointerSize: number};
 }
 
 interface CutState {
@@ -101,11 +106,14 @@ export async function startHfServer(repos: HfServerRepo[]): Promise<HfServer> {
                     oid: createHash("sha1").update(file.path).digest("hex"),
                     size,
                     path: file.path,
-                    lfs: {oid: file.listedSha256 ?? await sha256Of(file.source), size, pointerSize: 135}
+                    lfs: {oid: file.listedSha256 ?? (await sha256Of(file.source)), size, pointerSize: 135}
                 });
             }
             const body = JSON.stringify(listing);
-            response.writeHead(200, {"content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(body))});
+            response.writeHead(200, {
+                "content-type": "application/json; charset=utf-8",
+                "content-length": String(Buffer.byteLength(body))
+            });
             response.end(body);
         });
         for (const file of repo.files) {
@@ -114,10 +122,20 @@ export async function startHfServer(repos: HfServerRepo[]): Promise<HfServer> {
         }
     }
 
-    async function serveFile(request: IncomingMessage, response: ServerResponse, file: HfServerFile, repo: HfServerRepo, routePath: string): Promise<void> {
+    async function serveFile(
+        request: IncomingMessage,
+        response: ServerResponse,
+        file: HfServerFile,
+        repo: HfServerRepo,
+        routePath: string
+    ): Promise<void> {
         if (repo.gatedToken != null && request.headers.authorization !== `Bearer ${repo.gatedToken}`) {
             const body = `Access to model ${repo.repo} is restricted. You must have access to it and be authenticated to access it. Please log in.`;
-            response.writeHead(401, {"content-type": "text/plain; charset=utf-8", "x-error-code": "GatedRepo", "content-length": String(Buffer.byteLength(body))});
+            response.writeHead(401, {
+                "content-type": "text/plain; charset=utf-8",
+                "x-error-code": "GatedRepo",
+                "content-length": String(Buffer.byteLength(body))
+            });
             response.end(body);
             return;
         }
@@ -141,7 +159,7 @@ export async function startHfServer(repos: HfServerRepo[]): Promise<HfServer> {
             "content-type": "application/octet-stream",
             "content-length": String(end - start + 1),
             "content-disposition": `inline; filename*=UTF-8''${encodeURIComponent(fileName)}; filename="${fileName}";`,
-            "etag": `"${sha256}"`,
+            etag: `"${sha256}"`,
             "x-linked-etag": `"${sha256}"`,
             "x-linked-size": String(size),
             "x-repo-commit": "0123456789abcdef0123456789abcdef01234567",
@@ -155,7 +173,13 @@ export async function startHfServer(repos: HfServerRepo[]): Promise<HfServer> {
     }
 
     /** Send bytes start..end with backpressure; a cut destroys the socket mid-body, like a dropped connection. */
-    async function streamRange(response: ServerResponse, source: string, start: number, end: number, cut: CutState | undefined): Promise<void> {
+    async function streamRange(
+        response: ServerResponse,
+        source: string,
+        start: number,
+        end: number,
+        cut: CutState | undefined
+    ): Promise<void> {
         const stream = createReadStream(source, {start, end, highWaterMark: 64 * 1024});
         response.on("close", () => stream.destroy());
         try {
@@ -203,7 +227,11 @@ export async function startHfServer(repos: HfServerRepo[]): Promise<HfServer> {
         resolvePath,
         cutAfter(repo, path, bytes, options = {}) {
             cuts.set(resolvePath(repo, path, options.revision), {
-                threshold: bytes, sent: 0, down: false, onCut: options.onCut, rangedOnly: options.rangedOnly ?? false
+                threshold: bytes,
+                sent: 0,
+                down: false,
+                onCut: options.onCut,
+                rangedOnly: options.rangedOnly ?? false
             });
         },
         restore() {

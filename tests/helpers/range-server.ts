@@ -12,8 +12,8 @@ import type {AddressInfo} from "node:net";
 
 /** What one URL path answers with. A function route handles the request itself (for API-like routes). */
 export type RangeServerRoute =
-    | {file: string, headers?: Record<string, string>}
-    | {body: string | Uint8Array, status?: number, contentType?: string, headers?: Record<string, string>}
+    | {file: string; headers?: Record<string, string>}
+    | {body: string | Uint8Array; status?: number; contentType?: string; headers?: Record<string, string>}
     | ((request: IncomingMessage, response: ServerResponse) => void | Promise<void>);
 
 export interface RangeServerOptions {
@@ -53,26 +53,28 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
     const server = createServer((request, response) => {
         const url = new URL(request.url ?? "/", "http://127.0.0.1");
         const path = safeDecode(url.pathname);
-        const record: ServedRequest = {method: request.method ?? "GET", path, range: request.headers.range, status: 0, bytes: 0};
+        const record: ServedRequest = {
+            method: request.method ?? "GET",
+            path,
+            range: request.headers.range,
+            status: 0,
+            bytes: 0
+        };
         requests.push(record);
         countBodyBytes(response, record);
         response.on("finish", () => {
             record.status = response.statusCode;
         });
         handle(request, response, path).catch((error: unknown) => {
-            if (!response.headersSent)
-                sendText(response, 500, String(error));
-            else
-                response.destroy();
+            if (!response.headersSent) sendText(response, 500, String(error));
+            else response.destroy();
         });
     });
 
     async function handle(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
-        if (request.method !== "GET" && request.method !== "HEAD")
-            return sendText(response, 405, "method not allowed");
+        if (request.method !== "GET" && request.method !== "HEAD") return sendText(response, 405, "method not allowed");
         const route = routes.get(path);
-        if (typeof route === "function")
-            return await route(request, response);
+        if (typeof route === "function") return await route(request, response);
         if (route != null && "body" in route) {
             const body = typeof route.body === "string" ? Buffer.from(route.body) : Buffer.from(route.body);
             return sendBuffer(request, response, body, route.status ?? 200, {
@@ -80,12 +82,10 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
                 ...route.headers
             });
         }
-        if (route != null)
-            return await sendFile(request, response, route.file, route.headers ?? {});
+        if (route != null) return await sendFile(request, response, route.file, route.headers ?? {});
         if (rootDir != null) {
             const filePath = resolve(join(rootDir, path));
-            if (filePath.startsWith(rootDir + sep))
-                return await sendFile(request, response, filePath, {});
+            if (filePath.startsWith(rootDir + sep)) return await sendFile(request, response, filePath, {});
         }
         sendText(response, 404, "not found");
     }
@@ -117,10 +117,12 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
 }
 
 /** Parsed `Range: bytes=a-b`; undefined when absent or not a single byte range (then the whole body is sent). */
-export function parseRange(header: string | undefined, size: number): {start: number, end: number} | "unsatisfiable" | undefined {
+export function parseRange(
+    header: string | undefined,
+    size: number
+): {start: number; end: number} | "unsatisfiable" | undefined {
     const match = header?.match(/^bytes=(\d*)-(\d*)$/);
-    if (match == null || (match[1] === "" && match[2] === ""))
-        return undefined;
+    if (match == null || (match[1] === "" && match[2] === "")) return undefined;
     if (match[1] === "") {
         const suffixLength = Number(match[2]);
         if (suffixLength === 0) return "unsatisfiable";
@@ -128,15 +130,18 @@ export function parseRange(header: string | undefined, size: number): {start: nu
     }
     const start = Number(match[1]);
     const end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
-    if (start >= size || end < start)
-        return "unsatisfiable";
+    if (start >= size || end < start) return "unsatisfiable";
     return {start, end};
 }
 
-async function sendFile(request: IncomingMessage, response: ServerResponse, filePath: string, headers: Record<string, string>): Promise<void> {
+async function sendFile(
+    request: IncomingMessage,
+    response: ServerResponse,
+    filePath: string,
+    headers: Record<string, string>
+): Promise<void> {
     const info = await stat(filePath).catch(() => undefined);
-    if (info == null || !info.isFile())
-        return sendText(response, 404, "not found");
+    if (info == null || !info.isFile()) return sendText(response, 404, "not found");
     const range = parseRange(request.headers.range, info.size);
     if (range === "unsatisfiable") {
         response.writeHead(416, {"content-range": `bytes */${info.size}`, ...headers});
@@ -167,7 +172,11 @@ async function sendFile(request: IncomingMessage, response: ServerResponse, file
 }
 
 function sendBuffer(
-    request: IncomingMessage, response: ServerResponse, body: Buffer, status: number, headers: Record<string, string>
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: Buffer,
+    status: number,
+    headers: Record<string, string>
 ): void {
     const range = status === 200 ? parseRange(request.headers.range, body.length) : undefined;
     if (range === "unsatisfiable") {

@@ -11,10 +11,19 @@ const InspectCommandOptionsSchema = z.object({
 export function registerInspectCommand(program: Command): void {
     program
         .command("inspect")
-        .description("Facts about a GGUF model from its header: parameters, tensor types, bits per weight, size reduction, memory estimate. Remote files: only the header is read.")
-        .argument("<model>", "a local .gguf path, an http(s) URL, an hf: URI or a catalog id[:QUANT] (split files: any part)")
+        .description(
+            "Facts about a GGUF model from its header: parameters, tensor types, bits per weight, size reduction, memory estimate. Remote files: only the header is read."
+        )
+        .argument(
+            "<model>",
+            "a local .gguf path, an http(s) URL, an hf: URI or a catalog id[:QUANT] (split files: any part)"
+        )
         .option("--json", "print the facts as JSON")
-        .option("--context <n>", "context size (tokens) for the memory estimate (default: 4096, or the model's if smaller)", parsePositiveInt)
+        .option(
+            "--context <n>",
+            "context size (tokens) for the memory estimate (default: 4096, or the model's if smaller)",
+            parsePositiveInt
+        )
         .option("--no-estimate", "skip the memory estimate (never loads the llama.cpp binding)")
         .action(async (model: string, rawOptions: unknown) => {
             const options = validateOptions(InspectCommandOptionsSchema, rawOptions);

@@ -21,13 +21,16 @@ export function registerModelsCommand(program: Command): void {
         .action(async (rawOptions: unknown) => {
             const options = validateOptions(ModelsOptionsSchema, rawOptions);
             const {listCatalogModels, formatCatalogTable} = await import("../../catalog/list.js");
-            const models = await listCatalogModels({issue: options.issue, suite: options.suite, catalogPath: options.catalog});
+            const models = await listCatalogModels({
+                issue: options.issue,
+                suite: options.suite,
+                catalogPath: options.catalog
+            });
             if (options.json) {
                 printData(JSON.stringify(models, null, 2));
                 return;
             }
-            if (models.length === 0)
-                logInfo("No catalog model matches these filters.");
+            if (models.length === 0) logInfo("No catalog model matches these filters.");
             printData(formatCatalogTable(models));
         });
 }

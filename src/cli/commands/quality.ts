@@ -16,7 +16,9 @@ const QualityCommandOptionsSchema = z.object({
 export function registerQualityCommand(program: Command): void {
     program
         .command("quality")
-        .description("Quality loss of quantized models versus a baseline: perplexity, KL divergence, top-token agreement and Δp on one text, computed as llama-perplexity --kl-divergence does.")
+        .description(
+            "Quality loss of quantized models versus a baseline: perplexity, KL divergence, top-token agreement and Δp on one text, computed as llama-perplexity --kl-divergence does."
+        )
         .argument("<baseline>", "the reference GGUF (e.g. the F16/F32 model)")
         .argument("<candidate...>", "GGUF files to compare with it (e.g. its quantizations)")
         .option("-c, --ctx <n>", "tokens per chunk; the second half of each chunk is scored", parsePositiveInt, 512)
@@ -38,12 +40,11 @@ export function registerQualityCommand(program: Command): void {
                 threads: options.threads,
                 gpu: options.gpu
             });
-            for (const warning of report.warnings)
-                logWarning(warning);
+            for (const warning of report.warnings) logWarning(warning);
             const json = JSON.stringify(report, null, 2);
             if (options.output !== undefined) {
                 const {writeFileAtomic} = await import("../../util/atomic-write.js");
-                await writeFileAtomic(options.output, json + "\n");
+                await writeFileAtomic(options.output, `${json}\n`);
             }
             printData(options.json ? json : renderQualityTable(report));
         });

@@ -36,7 +36,7 @@ function parsePositiveNumber(value: string): number {
 
 function parseNonNegativeInt(value: string): number {
     const number = Number(value);
-    if (!Number.isInteger(number) || number < 0 || number > 0xFFFFFFFF)
+    if (!Number.isInteger(number) || number < 0 || number > 0xffffffff)
         throw new InvalidArgumentError(`expected an integer from 0 to 4294967295, got "${value}"`);
     return number;
 }
@@ -44,9 +44,14 @@ function parseNonNegativeInt(value: string): number {
 export function registerSynthCommand(program: Command): void {
     program
         .command("synth")
-        .description("Write a shape-twin: a GGUF with a real model's tensor shapes and llama.cpp quantization layout but random weights (for speed and memory tests without the weights).")
+        .description(
+            "Write a shape-twin: a GGUF with a real model's tensor shapes and llama.cpp quantization layout but random weights (for speed and memory tests without the weights)."
+        )
         .option("--preset <name>", "a named shape (see --list-presets), e.g. qwen2.5-0.5b")
-        .option("--shape <file>", "a JSON or YAML file with the shape (ModelShape fields: architecture, hiddenSize, layers, ...)")
+        .option(
+            "--shape <file>",
+            "a JSON or YAML file with the shape (ModelShape fields: architecture, hiddenSize, layers, ...)"
+        )
         .addOption(new Option("--arch <architecture>", "architecture").choices(["llama", "qwen2", "qwen3"]))
         .option("--hidden <n>", "hidden size (embedding length)", parsePositiveInt)
         .option("--layers <n>", "number of blocks", parsePositiveInt)
@@ -61,7 +66,11 @@ export function registerSynthCommand(program: Command): void {
         .option("--qkv-bias", "Q/K/V projections have biases (Qwen2)")
         .option("--no-qkv-bias", "no Q/K/V biases")
         .option("--rope-theta <x>", "RoPE base frequency", parsePositiveNumber)
-        .option("-q, --quant <type>", "F32, F16, BF16, Q8_0 (= Q8_0-F32-norms), Q6_K, Q5_K_M, Q5_K_S, Q5_0, Q4_K_M, Q4_K_S, Q4_K (pure), Q4_0", "Q8_0")
+        .option(
+            "-q, --quant <type>",
+            "F32, F16, BF16, Q8_0 (= Q8_0-F32-norms), Q6_K, Q5_K_M, Q5_K_S, Q5_0, Q4_K_M, Q4_K_S, Q4_K (pure), Q4_0",
+            "Q8_0"
+        )
         .option("-o, --output <file>", "output path (default: <shape>-<quant>.twin.gguf in the current folder)")
         .option("--seed <n>", "seed of the random weights", parseNonNegativeInt, 42)
         .option("--name <name>", "general.name written into the file")
@@ -80,12 +89,14 @@ export function registerSynthCommand(program: Command): void {
                     printData(JSON.stringify({presets, quants: recipes}, null, 2));
                     return;
                 }
-                printData([
-                    "presets:",
-                    ...presets.map((preset) => `  ${preset.name.padEnd(16)} ${preset.source}`),
-                    "quantizations:",
-                    ...recipes.map((recipe) => `  ${recipe.name.padEnd(8)} ${recipe.description}`)
-                ].join("\n"));
+                printData(
+                    [
+                        "presets:",
+                        ...presets.map((preset) => `  ${preset.name.padEnd(16)} ${preset.source}`),
+                        "quantizations:",
+                        ...recipes.map((recipe) => `  ${recipe.name.padEnd(8)} ${recipe.description}`)
+                    ].join("\n")
+                );
                 return;
             }
             const {shape, label} = await synth.resolveSynthShape({
@@ -111,8 +122,7 @@ export function registerSynthCommand(program: Command): void {
             const outputPath = options.output ?? `${label}-${quant}.twin.gguf`;
             const twinOptions = {shape, quant, seed: options.seed, name: options.name ?? label};
             const {logInfo} = await import("../../util/log.js");
-            if (!options.dryRun)
-                logInfo(`writing ${quant} twin of ${label} to ${outputPath} ...`);
+            if (!options.dryRun) logInfo(`writing ${quant} twin of ${label} to ${outputPath} ...`);
             const report = options.dryRun
                 ? synth.estimateTwinGguf(twinOptions)
                 : await synth.writeTwinGguf({...twinOptions, outputPath});

@@ -1,7 +1,7 @@
 import {open} from "node:fs/promises";
 import type {FileHandle} from "node:fs/promises";
 import {z} from "zod";
-import {ggmlTypeById, tensorBytes} from "../gguf/ggml-types.js";
+import {ggmlTypeById, tensorBytes} from "./ggml-types.js";
 import {UserError, errorMessage} from "../util/errors.js";
 
 /**
@@ -72,24 +72,41 @@ export async function compareGgufTensors(pathA: string, pathB: string): Promise<
             const b = byNameB.get(a.name);
             byNameB.delete(a.name);
             if (!b) {
-                tensors.push({name: a.name, typeA: a.type, typeB: null, bytes: a.bytes, status: "only-in-a", differingBytes: null});
+                tensors.push({
+                    name: a.name,
+                    typeA: a.type,
+                    typeB: null,
+                    bytes: a.bytes,
+                    status: "only-in-a",
+                    differingBytes: null
+                });
                 continue;
             }
             const base = {name: a.name, typeA: a.type, typeB: b.type, bytes: a.bytes};
             if (a.dimensions.join("x") !== b.dimensions.join("x"))
                 tensors.push({...base, status: "different-shape", differingBytes: null});
-            else if (a.type !== b.type)
-                tensors.push({...base, status: "different-type", differingBytes: null});
+            else if (a.type !== b.type) tensors.push({...base, status: "different-type", differingBytes: null});
             else {
                 const differingBytes = await countDifferingBytes(handleA, a.fileOffset, handleB, b.fileOffset, a.bytes);
                 tensors.push({...base, status: differingBytes === 0 ? "identical" : "different-bytes", differingBytes});
             }
         }
         for (const b of byNameB.values())
-            tensors.push({name: b.name, typeA: null, typeB: b.type, bytes: b.bytes, status: "only-in-b", differingBytes: null});
+            tensors.push({
+                name: b.name,
+                typeA: null,
+                typeB: b.type,
+                bytes: b.bytes,
+                status: "only-in-b",
+                differingBytes: null
+            });
         const identicalTensors = tensors.filter((tensor) => tensor.status === "identical").length;
         return GgufTensorComparisonSchema.parse({
-            pathA, pathB, tensors, identicalTensors, allIdentical: identicalTensors === tensors.length
+            pathA,
+            pathB,
+            tensors,
+            identicalTensors,
+            allIdentical: identicalTensors === tensors.length
         });
     } finally {
         await handleA.close();
@@ -97,7 +114,13 @@ export async function compareGgufTensors(pathA: string, pathB: string): Promise<
     }
 }
 
-async function countDifferingBytes(handleA: FileHandle, offsetA: number, handleB: FileHandle, offsetB: number, length: number): Promise<number> {
+async function countDifferingBytes(
+    handleA: FileHandle,
+    offsetA: number,
+    handleB: FileHandle,
+    offsetB: number,
+    length: number
+): Promise<number> {
     const slab = 1 << 22;
     const bufferA = Buffer.alloc(Math.min(slab, length));
     const bufferB = Buffer.alloc(Math.min(slab, length));
@@ -110,8 +133,7 @@ async function countDifferingBytes(handleA: FileHandle, offsetA: number, handleB
         ]);
         if (readA.bytesRead !== size || readB.bytesRead !== size)
             throw new UserError("A GGUF file ends before its tensor data does; it is truncated.");
-        for (let i = 0; i < size; i++)
-            if (bufferA[i] !== bufferB[i]) differing++;
+        for (let i = 0; i < size; i++) if (bufferA[i] !== bufferB[i]) differing++;
     }
     return differing;
 }

@@ -1,5 +1,5 @@
 import {open} from "node:fs/promises";
-import type {GgufMetadataEntry, GgufMetadataValue, GgufScalarKind, GgufScalarValue} from "../gguf/writer.js";
+import type {GgufMetadataEntry, GgufMetadataValue, GgufScalarKind, GgufScalarValue} from "./writer.js";
 import {UserError} from "../util/errors.js";
 
 /**
@@ -10,7 +10,18 @@ import {UserError} from "../util/errors.js";
  */
 
 const SCALAR_KINDS: Record<number, GgufScalarKind> = {
-    0: "u8", 1: "i8", 2: "u16", 3: "i16", 4: "u32", 5: "i32", 6: "f32", 7: "bool", 8: "string", 10: "u64", 11: "i64", 12: "f64"
+    0: "u8",
+    1: "i8",
+    2: "u16",
+    3: "i16",
+    4: "u32",
+    5: "i32",
+    6: "f32",
+    7: "bool",
+    8: "string",
+    10: "u64",
+    11: "i64",
+    12: "f64"
 };
 const ARRAY_TYPE = 9;
 
@@ -24,8 +35,7 @@ export async function readGgufMetadataEntries(path: string): Promise<GgufMetadat
             return buffer.subarray(0, bytesRead);
         }, size);
         const magic = await reader.bytes(4);
-        if (magic.toString("latin1") !== "GGUF")
-            throw new UserError(`${path} is not a GGUF file.`);
+        if (magic.toString("latin1") !== "GGUF") throw new UserError(`${path} is not a GGUF file.`);
         const version = await reader.u32();
         if (version < 2)
             throw new UserError(`${path} is GGUF version ${version}; only versions 2 and 3 can be copied.`);
@@ -48,33 +58,45 @@ async function readValue(reader: SequentialReader, typeId: number, key: string):
         const itemTypeId = await reader.u32();
         const itemKind = SCALAR_KINDS[itemTypeId];
         if (!itemKind)
-            throw new UserError(`GGUF metadata "${key}" is an array of type ${itemTypeId} (nested arrays cannot be copied).`);
+            throw new UserError(
+                `GGUF metadata "${key}" is an array of type ${itemTypeId} (nested arrays cannot be copied).`
+            );
         const length = Number(await reader.u64());
         const values: GgufScalarValue[] = new Array(length);
-        for (let i = 0; i < length; i++)
-            values[i] = await readScalar(reader, itemKind, key);
+        for (let i = 0; i < length; i++) values[i] = await readScalar(reader, itemKind, key);
         return {kind: "array", itemKind, values};
     }
     const kind = SCALAR_KINDS[typeId];
-    if (!kind)
-        throw new UserError(`GGUF metadata "${key}" has unknown value type ${typeId}.`);
+    if (!kind) throw new UserError(`GGUF metadata "${key}" has unknown value type ${typeId}.`);
     return {kind, value: await readScalar(reader, kind, key)};
 }
 
 async function readScalar(reader: SequentialReader, kind: GgufScalarKind, key: string): Promise<GgufScalarValue> {
     switch (kind) {
-        case "u8": return (await reader.bytes(1)).readUInt8(0);
-        case "i8": return (await reader.bytes(1)).readInt8(0);
-        case "u16": return (await reader.bytes(2)).readUInt16LE(0);
-        case "i16": return (await reader.bytes(2)).readInt16LE(0);
-        case "u32": return reader.u32();
-        case "i32": return (await reader.bytes(4)).readInt32LE(0);
-        case "f32": return (await reader.bytes(4)).readFloatLE(0);
-        case "f64": return (await reader.bytes(8)).readDoubleLE(0);
-        case "u64": return reader.u64();
-        case "i64": return (await reader.bytes(8)).readBigInt64LE(0);
-        case "bool": return (await reader.bytes(1)).readUInt8(0) !== 0;
-        case "string": return reader.string();
+        case "u8":
+            return (await reader.bytes(1)).readUInt8(0);
+        case "i8":
+            return (await reader.bytes(1)).readInt8(0);
+        case "u16":
+            return (await reader.bytes(2)).readUInt16LE(0);
+        case "i16":
+            return (await reader.bytes(2)).readInt16LE(0);
+        case "u32":
+            return reader.u32();
+        case "i32":
+            return (await reader.bytes(4)).readInt32LE(0);
+        case "f32":
+            return (await reader.bytes(4)).readFloatLE(0);
+        case "f64":
+            return (await reader.bytes(8)).readDoubleLE(0);
+        case "u64":
+            return reader.u64();
+        case "i64":
+            return (await reader.bytes(8)).readBigInt64LE(0);
+        case "bool":
+            return (await reader.bytes(1)).readUInt8(0) !== 0;
+        case "string":
+            return reader.string();
     }
     throw new Error(`GGUF metadata "${key}": unhandled kind ${kind as string}`);
 }
@@ -85,7 +107,10 @@ class SequentialReader {
     private windowStart = 0;
     private position = 0;
 
-    constructor(private readonly readAt: (position: number, length: number) => Promise<Buffer>, private readonly size: number) {}
+    constructor(
+        private readonly readAt: (position: number, length: number) => Promise<Buffer>,
+        private readonly size: number
+    ) {}
 
     async bytes(length: number): Promise<Buffer> {
         const offset = this.position - this.windowStart;
@@ -114,7 +139,9 @@ class SequentialReader {
         const text = raw.toString("utf8");
         // The writer stores strings as UTF-8; a string that is not valid UTF-8 would change.
         if (Buffer.byteLength(text, "utf8") !== length || !Buffer.from(text, "utf8").equals(raw))
-            throw new UserError("A GGUF metadata string is not valid UTF-8, so the file cannot be copied without changing it.");
+            throw new UserError(
+                "A GGUF metadata string is not valid UTF-8, so the file cannot be copied without changing it."
+            );
         return text;
     }
 }

@@ -2,12 +2,12 @@ import {open, stat} from "node:fs/promises";
 import type {FileHandle} from "node:fs/promises";
 import {resolve} from "node:path";
 import {z} from "zod";
-import {encodeExact, fp16BitsToFp32} from "../gguf/quantize.js";
-import {ggmlTypeById, ggmlTypeByName, tensorBytes} from "../gguf/ggml-types.js";
-import {meta, writeGguf} from "../gguf/writer.js";
-import type {GgufMetadataEntry, GgufTensorSpec} from "../gguf/writer.js";
+import {encodeExact, fp16BitsToFp32} from "./quantize.js";
+import {ggmlTypeById, ggmlTypeByName, tensorBytes} from "./ggml-types.js";
+import {meta, writeGguf} from "./writer.js";
+import type {GgufMetadataEntry, GgufTensorSpec} from "./writer.js";
 import {UserError, errorMessage} from "../util/errors.js";
-import {readGgufMetadataEntries} from "./gguf-metadata.js";
+import {readGgufMetadataEntries} from "./metadata-entries.js";
 
 /**
  * Quantize a real model file the way `llama-quantize --pure <in> <out> Q8_0|Q4_0` does: every
@@ -23,7 +23,7 @@ import {readGgufMetadataEntries} from "./gguf-metadata.js";
  */
 
 export const QUANTIZE_TARGETS = ["Q8_0", "Q4_0", "F16", "BF16"] as const;
-export type QuantizeTarget = typeof QUANTIZE_TARGETS[number];
+export type QuantizeTarget = (typeof QUANTIZE_TARGETS)[number];
 
 /** llama_ftype numbers (llama.h) written as general.file_type. */
 const FILE_TYPE_OF_TARGET: Record<QuantizeTarget, number> = {Q8_0: 7, Q4_0: 2, F16: 1, BF16: 32};
@@ -62,13 +62,41 @@ export function llamaCppQuantizes(name: string, dimensionCount: number): boolean
     if (dimensionCount < 2) return false;
     if (!name.endsWith("weight")) return false;
     const never = [
-        "_norm.weight", "ffn_gate_inp.weight", "ffn_gate_tid2eid.weight", "altup", "laurel", "per_layer_model_proj",
-        "ssm_conv1d", "shortconv.conv.weight", "indexer.k_proj.weight", "indexer.q_proj.weight",
-        "time_mix_first.weight", "time_mix_w0.weight", "time_mix_w1.weight", "time_mix_w2.weight",
-        "time_mix_v0.weight", "time_mix_v1.weight", "time_mix_v2.weight", "time_mix_a0.weight", "time_mix_a1.weight",
-        "time_mix_a2.weight", "time_mix_g1.weight", "time_mix_g2.weight", "time_mix_decay_w1.weight",
-        "time_mix_decay_w2.weight", "time_mix_lerp_fused.weight", "attn_rel_b.weight", ".position_embd", "sam.pos_embd",
-        "sam.neck.", "sam.net_", ".rel_pos", ".patch_embd", ".patch_merger", "a.rvq.codebook", "mm.a.code_embd"
+        "_norm.weight",
+        "ffn_gate_inp.weight",
+        "ffn_gate_tid2eid.weight",
+        "altup",
+        "laurel",
+        "per_layer_model_proj",
+        "ssm_conv1d",
+        "shortconv.conv.weight",
+        "indexer.k_proj.weight",
+        "indexer.q_proj.weight",
+        "time_mix_first.weight",
+        "time_mix_w0.weight",
+        "time_mix_w1.weight",
+        "time_mix_w2.weight",
+        "time_mix_v0.weight",
+        "time_mix_v1.weight",
+        "time_mix_v2.weight",
+        "time_mix_a0.weight",
+        "time_mix_a1.weight",
+        "time_mix_a2.weight",
+        "time_mix_g1.weight",
+        "time_mix_g2.weight",
+        "time_mix_decay_w1.weight",
+        "time_mix_decay_w2.weight",
+        "time_mix_lerp_fused.weight",
+        "attn_rel_b.weight",
+        ".position_embd",
+        "sam.pos_embd",
+        "sam.neck.",
+        "sam.net_",
+        ".rel_pos",
+        ".patch_embd",
+        ".patch_merger",
+        "a.rvq.codebook",
+        "mm.a.code_embd"
     ];
     if (never.some((part) => name.includes(part))) return false;
     return name !== "position_embd.weight" && name !== "token_types.weight";
@@ -77,17 +105,19 @@ export function llamaCppQuantizes(name: string, dimensionCount: number): boolean
 /** Source values per slab read from disk, so memory stays bounded for any tensor size. */
 const SLAB_VALUES = 1 << 20;
 
-export async function quantizeGguf(inputPath: string, outputPath: string, target: QuantizeTarget): Promise<QuantizeReport> {
+export async function quantizeGguf(
+    inputPath: string,
+    outputPath: string,
+    target: QuantizeTarget
+): Promise<QuantizeReport> {
     const started = performance.now();
     if (!(QUANTIZE_TARGETS as readonly string[]).includes(target))
         throw new UserError(`Cannot quantize to ${target}; choose one of ${QUANTIZE_TARGETS.join(", ")}.`);
     const input = resolve(inputPath);
     const output = resolve(outputPath);
-    if (input === output)
-        throw new UserError("The quantized file must not overwrite its input.");
+    if (input === output) throw new UserError("The quantized file must not overwrite its input.");
     const inputInfo = await stat(input).catch(() => null);
-    if (!inputInfo?.isFile())
-        throw new UserError(`Model file not found: ${inputPath}.`);
+    if (!inputInfo?.isFile()) throw new UserError(`Model file not found: ${inputPath}.`);
 
     const {readGgufFileInfo} = await import("node-llama-cpp");
     let fileInfo: Awaited<ReturnType<typeof readGgufFileInfo>>;
@@ -111,7 +141,9 @@ export async function quantizeGguf(inputPath: string, outputPath: string, target
             note = "kept: llama.cpp does not quantize this tensor";
         } else {
             if (!(SOURCE_TYPES as readonly string[]).includes(sourceType.name))
-                throw new UserError(`Tensor ${tensor.name} is already ${sourceType.name}; quantize from an F32, F16 or BF16 model.`);
+                throw new UserError(
+                    `Tensor ${tensor.name} is already ${sourceType.name}; quantize from an F32, F16 or BF16 model.`
+                );
             type = target;
             const blockSize = ggmlTypeByName(target)!.blockSize;
             if (dimensions[0]! % blockSize !== 0) {
@@ -133,7 +165,8 @@ export async function quantizeGguf(inputPath: string, outputPath: string, target
 
     const metadata = quantizedMetadata(await readGgufMetadataEntries(input), FILE_TYPE_OF_TARGET[target]);
     const alignmentEntry = metadata.find((entry) => entry.key === "general.alignment");
-    const alignment = alignmentEntry && alignmentEntry.value.kind !== "array" ? Number(alignmentEntry.value.value) : undefined;
+    const alignment =
+        alignmentEntry && alignmentEntry.value.kind !== "array" ? Number(alignmentEntry.value.value) : undefined;
 
     const handle = await open(input, "r");
     try {
@@ -141,11 +174,16 @@ export async function quantizeGguf(inputPath: string, outputPath: string, target
             name: plan.name,
             dimensions: plan.dimensions,
             type: plan.type,
-            data: () => plan.type === plan.sourceType
-                ? copyBytes(handle, plan.fileOffset, plan.sourceBytes)
-                : convertRows(handle, plan)
+            data: () =>
+                plan.type === plan.sourceType
+                    ? copyBytes(handle, plan.fileOffset, plan.sourceBytes)
+                    : convertRows(handle, plan)
         }));
-        const written = await writeGguf(output, {metadata, tensors: specs, ...(alignment !== undefined ? {alignment} : {})});
+        const written = await writeGguf(output, {
+            metadata,
+            tensors: specs,
+            ...(alignment !== undefined ? {alignment} : {})
+        });
         return QuantizeReportSchema.parse({
             inputPath: input,
             outputPath: output,
@@ -154,7 +192,11 @@ export async function quantizeGguf(inputPath: string, outputPath: string, target
             inputBytes: inputInfo.size,
             outputBytes: written.fileBytes,
             tensors: plans.map((plan) => ({
-                name: plan.name, dimensions: plan.dimensions, sourceType: plan.sourceType, type: plan.type, note: plan.note
+                name: plan.name,
+                dimensions: plan.dimensions,
+                sourceType: plan.sourceType,
+                type: plan.type,
+                note: plan.note
             })),
             seconds: (performance.now() - started) / 1000
         });
@@ -173,22 +215,29 @@ function quantizedMetadata(entries: readonly GgufMetadataEntry[], fileType: numb
     const result = entries
         .filter((entry) => !dropped.has(entry.key))
         .map((entry) => replacements.get(entry.key) ?? entry);
-    for (const [key, entry] of replacements)
-        if (!result.some((existing) => existing.key === key)) result.push(entry);
+    for (const [key, entry] of replacements) if (!result.some((existing) => existing.key === key)) result.push(entry);
     return result;
 }
 
 async function* copyBytes(handle: FileHandle, offset: number, length: number): AsyncGenerator<Uint8Array> {
-    for (let done = 0; done < length;) {
+    for (let done = 0; done < length; ) {
         const size = Math.min(length - done, SLAB_VALUES * 4);
         yield await readExactly(handle, offset + done, size);
         done += size;
     }
 }
 
-async function* convertRows(handle: FileHandle, plan: {
-    name: string, dimensions: number[], elements: number, sourceType: string, fileOffset: number, type: string
-}): AsyncGenerator<Uint8Array> {
+async function* convertRows(
+    handle: FileHandle,
+    plan: {
+        name: string;
+        dimensions: number[];
+        elements: number;
+        sourceType: string;
+        fileOffset: number;
+        type: string;
+    }
+): AsyncGenerator<Uint8Array> {
     const rowLength = plan.dimensions[0]!;
     const bytesPerValue = plan.sourceType === "F32" ? 4 : 2;
     const rowsPerSlab = Math.max(1, Math.floor(SLAB_VALUES / rowLength));
