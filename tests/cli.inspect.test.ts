@@ -5,7 +5,7 @@ import {join} from "node:path";
 import {runCli} from "./helpers/cli.js";
 import {GgufFactsSchema} from "../src/gguf/facts.js";
 import {makeTestTwinReport} from "./helpers/models.js";
-import type {TwinReport} from "../src/gguf/synth.js";
+import type {TwinReport} from "../src/gguf/twin-report.js";
 
 let dir: string;
 let twin: TwinReport;

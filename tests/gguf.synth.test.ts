@@ -27,14 +27,9 @@ import {
     findQuantRecipe,
     TWIN_QUANT_NAMES
 } from "../src/gguf/twin-layout.js";
-import {
-    writeGgufFromTensors,
-    writeTwinGguf,
-    makeRandomWeights,
-    estimateTwinGguf,
-    TwinReportSchema,
-    resolveSynthShape
-} from "../src/gguf/synth.js";
+import {writeGgufFromTensors, writeTwinGguf, makeRandomWeights, estimateTwinGguf} from "../src/gguf/synth.js";
+import {TwinReportSchema} from "../src/gguf/twin-report.js";
+import {resolveSynthShape} from "../src/gguf/shape-file.js";
 import {findShapePreset} from "../src/gguf/shape-presets.js";
 import {ggmlTypeById, ggmlTypeByName, tensorBytes} from "../src/gguf/ggml-types.js";
 import {UserError} from "../src/util/errors.js";

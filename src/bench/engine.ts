@@ -1,4 +1,5 @@
 import {readFile} from "node:fs/promises";
+import {vocabularySizeOf} from "../gguf/vocabulary.js";
 import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {backendOf, loadLlama, systemInfoOf} from "../system/llama.js";
 import {nodeLlamaCppVersion} from "../system/node-llama-cpp-package.js";
@@ -304,13 +305,12 @@ function nativeContextOf(context: LlamaContext): NativeContext {
 }
 
 function vocabularySize(model: LlamaModel): number {
-    const embedding = model.fileInfo.fullTensorInfo?.find((tensor) => tensor.name === "token_embd.weight");
-    const fromTensor = embedding?.dimensions[1];
-    if (typeof fromTensor === "number" && fromTensor > 0) return fromTensor;
-    if (typeof fromTensor === "bigint" && fromTensor > 0n) return Number(fromTensor);
-    const tokens = (model.fileInfo.metadata as {tokenizer?: {ggml?: {tokens?: unknown}}}).tokenizer?.ggml?.tokens;
-    if (Array.isArray(tokens) && tokens.length > 0) return tokens.length;
-    throw new Error("cannot tell the model's vocabulary size (no token_embd.weight tensor and no token list)");
+    const size = vocabularySizeOf(model.fileInfo);
+    if (size == null)
+        throw new Error(
+            "cannot tell the model's vocabulary size (no token list, vocab_size or token_embd.weight tensor)"
+        );
+    return size;
 }
 
 // ---------------------------------------------------------------------------------------------

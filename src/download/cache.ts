@@ -1,6 +1,6 @@
-import {homedir} from "node:os";
 import {join, resolve} from "node:path";
 import {UserError} from "../util/errors.js";
+import {userCacheDir} from "../util/paths.js";
 import {assertSafeRepoPath} from "./hf-uri.js";
 
 /**
@@ -10,10 +10,7 @@ import {assertSafeRepoPath} from "./hf-uri.js";
 export function resolveModelsDir(env: NodeJS.ProcessEnv = process.env): string {
     const configured = env.LLMPROOF_MODELS_DIR?.trim();
     if (configured != null && configured !== "") return resolve(configured);
-    if (process.platform === "darwin") return join(homedir(), "Library", "Caches", "llmproof", "models");
-    if (process.platform === "win32")
-        return join(env.LOCALAPPDATA || join(homedir(), "AppData", "Local"), "llmproof", "models");
-    return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "llmproof", "models");
+    return userCacheDir("models", env);
 }
 
 /** A file's place in the cache: the folder it is saved in and its name there. */

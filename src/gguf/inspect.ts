@@ -1,4 +1,5 @@
 import {stat} from "node:fs/promises";
+import {vocabularySizeOf} from "./vocabulary.js";
 import {basename} from "node:path";
 import type {GgufFileInfo, GgufTensorInfo} from "node-llama-cpp";
 import {UserError, errorMessage} from "../util/errors.js";
@@ -316,7 +317,7 @@ export function factsFromHeader(header: GgufHeader): GgufFacts {
             tensorData: (tensorDataBytes * 8) / parameterCount
         },
         contextLength: positiveInt(architectureMetadata.context_length),
-        vocabularySize: vocabularySize(fileInfo, tensors),
+        vocabularySize: vocabularySizeOf(fileInfo),
         layerCount: positiveInt(architectureMetadata.block_count),
         embeddingLength: positiveInt(architectureMetadata.embedding_length),
         moe,
@@ -327,16 +328,6 @@ export function factsFromHeader(header: GgufHeader): GgufFacts {
         },
         memoryEstimate: null
     };
-}
-
-/** `<arch>.vocab_size` when present, else the tokenizer's token list, else the token embedding's row count. */
-function vocabularySize(fileInfo: GgufFileInfo, tensors: readonly GgufTensorInfo[]): number | null {
-    const declared = positiveInt(fileInfo.architectureMetadata.vocab_size);
-    if (declared != null) return declared;
-    const tokens = fileInfo.metadata.tokenizer?.ggml?.tokens;
-    if (Array.isArray(tokens) && tokens.length > 0) return tokens.length;
-    const embedding = tensors.find((tensor) => tensor.name === "token_embd.weight");
-    return embedding?.dimensions[1] == null ? null : Number(embedding.dimensions[1]);
 }
 
 function positiveInt(value: unknown): number | null {

@@ -1,4 +1,5 @@
 import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
+import {vocabularySizeOf as vocabularySizeOfFile} from "../gguf/vocabulary.js";
 import {UserError, errorMessage} from "../util/errors.js";
 import type {ChunkPlan} from "./chunks.js";
 
@@ -73,14 +74,12 @@ export async function openModelForScoring(
     }
 }
 
-/** llama_vocab_n_tokens is the length of tokenizer.ggml.tokens. */
+/** llama_vocab_n_tokens: the number of logits each token gets. */
 export function vocabularySizeOf(model: LlamaModel): number {
-    const tokens = (model.fileInfo.metadata as {tokenizer?: {ggml?: {tokens?: unknown}}}).tokenizer?.ggml?.tokens;
-    if (!Array.isArray(tokens) || tokens.length === 0)
-        throw new UserError(
-            `The model ${model.filename ?? ""} has no tokenizer.ggml.tokens list, so its vocabulary size is unknown.`
-        );
-    return tokens.length;
+    const size = vocabularySizeOfFile(model.fileInfo);
+    if (size == null)
+        throw new UserError(`The model ${model.filename ?? ""} has no token list, so its vocabulary size is unknown.`);
+    return size;
 }
 
 /**

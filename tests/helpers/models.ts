@@ -3,7 +3,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {createHash} from "node:crypto";
 import {writeTwinGguf, writeGgufFromTensors, makeRandomWeights} from "../../src/gguf/synth.js";
-import type {TwinReport} from "../../src/gguf/synth.js";
+import type {TwinReport} from "../../src/gguf/twin-report.js";
 import {findShapePreset} from "../../src/gguf/shape-presets.js";
 import type {ModelShapeInput} from "../../src/gguf/shape.js";
 import type {ExactType} from "../../src/gguf/quantize.js";

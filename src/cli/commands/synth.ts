@@ -99,7 +99,8 @@ export function registerSynthCommand(program: Command): void {
                 );
                 return;
             }
-            const {shape, label} = await synth.resolveSynthShape({
+            const {resolveSynthShape} = await import("../../gguf/shape-file.js");
+            const {shape, label} = await resolveSynthShape({
                 preset: options.preset,
                 shapeFile: options.shape,
                 overrides: {
@@ -126,6 +127,7 @@ export function registerSynthCommand(program: Command): void {
             const report = options.dryRun
                 ? synth.estimateTwinGguf(twinOptions)
                 : await synth.writeTwinGguf({...twinOptions, outputPath});
-            printData(options.json ? JSON.stringify(report, null, 2) : synth.renderTwinReport(report));
+            const {renderTwinReport} = await import("../../gguf/twin-report.js");
+            printData(options.json ? JSON.stringify(report, null, 2) : renderTwinReport(report));
         });
 }
