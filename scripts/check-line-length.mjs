@@ -5,7 +5,9 @@ import {execFileSync} from "node:child_process";
 import {readFileSync} from "node:fs";
 
 const MAX = 160;
-const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.ts", "*.mjs", "*.js"], {encoding: "utf8"})
+const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.ts", "*.mjs", "*.js"], {
+    encoding: "utf8"
+})
     .split("\n")
     .filter((file) => file !== "" && !file.includes("/fixtures/") && !file.startsWith("src/quality/texts/"));
 const long = [];
