@@ -94,7 +94,8 @@ try {
         );
         if (report.engine)
             process.stdout.write(
-                `llmproof engine: node-llama-cpp ${report.engine.nodeLlamaCppVersion}, llama.cpp ${report.engine.llamaCppRelease}, ${report.engine.backend} ${report.engine.buildType}` +
+                `llmproof engine: node-llama-cpp ${report.engine.nodeLlamaCppVersion}, ` +
+                    `llama.cpp ${report.engine.llamaCppRelease}, ${report.engine.backend} ${report.engine.buildType}` +
                     `${report.engineLibraries ? ` (${report.engineLibraries})` : ""}; ${report.engine.notes[0]}\n`
             );
         process.stdout.write(`${table.toString()}\n`);

@@ -11,6 +11,8 @@ const messages = {
     built: "llmproof: engine built; benchmarks now run on the local llama.cpp build.",
     present: "llmproof: the local llama.cpp engine build is already there.",
     skipped: `llmproof: engine build skipped (${outcome.reason}); benchmarks use node-llama-cpp's prebuilt binary.`,
-    failed: `llmproof: warning: the engine build failed (${outcome.reason}); benchmarks use node-llama-cpp's prebuilt binary, whose prompt processing can trail llama-bench by ~10%.`
+    failed:
+        `llmproof: warning: the engine build failed (${outcome.reason}); benchmarks use node-llama-cpp's prebuilt binary, ` +
+        "whose prompt processing can trail llama-bench by ~10%."
 };
 process.stderr.write(`${messages[outcome.status]}\n`);

@@ -77,12 +77,14 @@ describe("findModelsInText", () => {
     it.each([
         [
             32,
-            "On a 64 GB mini PC the Qwen3-Next 80-billion build loaded fine, and bartowski's Qwen3-Next-80B-A3B file took 46 GiB. ViSoBERT is only an encoder; FaceLift is about faces.",
+            "On a 64 GB mini PC the Qwen3-Next 80-billion build loaded fine, " +
+                "and bartowski's Qwen3-Next-80B-A3B file took 46 GiB. ViSoBERT is only an encoder; FaceLift is about faces.",
             ["qwen3-next-80b-a3b-instruct", "qwen3-next-80b-a3b-instruct", "visobert", "facelift"]
         ],
         [
             20,
-            "Reading the qwen3.5 397b header took a second (Qwen 3.5-397B-A17B has 17B active). lejelly's DeepSeek variant, ModernBERT Japanese and Riku Binary Wav2Vec are all smaller.",
+            "Reading the qwen3.5 397b header took a second (Qwen 3.5-397B-A17B has 17B active). " +
+                "lejelly's DeepSeek variant, ModernBERT Japanese and Riku Binary Wav2Vec are all smaller.",
             [
                 "qwen3.5-397b-a17b",
                 "qwen3.5-397b-a17b",
@@ -93,7 +95,8 @@ describe("findModelsInText", () => {
         ],
         [
             1,
-            "Qwen3-4B has been public since April 2025, so asparius/Qwen3-4B-vanilla-checkpoints is no preview; Qwen2 72B was the largest of its line, and the Kalavai fiction specialist is tiny.",
+            "Qwen3-4B has been public since April 2025, so asparius/Qwen3-4B-vanilla-checkpoints is no preview; " +
+                "Qwen2 72B was the largest of its line, and the Kalavai fiction specialist is tiny.",
             ["qwen3-4b", "asparius-qwen3-4b-vanilla-checkpoints", "qwen2-72b", "kalavai-fiction-410m"]
         ],
         [
@@ -103,7 +106,8 @@ describe("findModelsInText", () => {
         ],
         [
             100,
-            "Nobody found distil-success-h15. The T-Virus Epsilon Ark Q4 build claims one billion parameters, TounsiLM-8B is an adapter for aya-expanse-8b, and ACT Pickup moves a robot arm.",
+            "Nobody found distil-success-h15. The T-Virus Epsilon Ark Q4 build claims one billion parameters, " +
+                "TounsiLM-8B is an adapter for aya-expanse-8b, and ACT Pickup moves a robot arm.",
             ["distil-success-h15", "t-virus-epsilon-arklay-1b", "tounsilm-8b", "aya-expanse-8b", "act-pickup"]
         ]
     ])("issue #%i: every featured model is found", (issue, text, expected) => {
