@@ -86,7 +86,9 @@ export async function loadCalibration(env: NodeJS.ProcessEnv = process.env): Pro
     try {
         return CalibrationSchema.parse(JSON.parse(text));
     } catch {
-        logWarning(`ignoring ${path}: not a calibration this llmproof can read (run \`llmproof estimate --calibrate\`).`);
+        logWarning(
+            `ignoring ${path}: not a calibration this llmproof can read (run \`llmproof estimate --calibrate\`).`
+        );
         return null;
     }
 }
@@ -163,7 +165,9 @@ export async function calibrate(options: CalibrateOptions): Promise<{calibration
     const provenance = await collectProvenance();
     logInfo(`calibration: read-bandwidth kernel on ${options.threads} thread(s) …`);
     const kernel = await measureReadBandwidth({threads: options.threads});
-    logInfo(`calibration: kernel ${(kernel.bestBytesPerSecond / 1e9).toFixed(1)} GB/s (best of ${kernel.passes.length})`);
+    logInfo(
+        `calibration: kernel ${(kernel.bestBytesPerSecond / 1e9).toFixed(1)} GB/s (best of ${kernel.passes.length})`
+    );
     const points = await measureTwins({
         twins: options.twins ?? calibrationTwins(),
         threads: options.threads,

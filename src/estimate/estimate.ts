@@ -55,7 +55,12 @@ export interface MemberEstimate {
     bandwidthBytesPerSecond: number;
     tg: {bound: number; typical: Range; basis: "assumed-efficiency" | "calibrated"};
     /** null bound: no published compute figure (the bound is unknown, not guessed). */
-    pp: {bound: number | null; typical: Range | null; compute: PeakCompute | null; basis: "assumed-efficiency" | "calibrated"};
+    pp: {
+        bound: number | null;
+        typical: Range | null;
+        compute: PeakCompute | null;
+        basis: "assumed-efficiency" | "calibrated";
+    };
     fit: FitOnMemory[];
     figures: FigureUsed[];
 }
@@ -172,7 +177,12 @@ export function estimateOnTarget(
                 deviceName: device.name,
                 figure: "compute",
                 value: compute.value,
-                unit: compute.figure === "int8Tops" ? "TOPS (int8)" : compute.figure === "fp16Tflops" ? "TFLOPS (FP16)" : "TFLOPS (FP32)",
+                unit:
+                    compute.figure === "int8Tops"
+                        ? "TOPS (int8)"
+                        : compute.figure === "fp16Tflops"
+                          ? "TFLOPS (FP16)"
+                          : "TFLOPS (FP32)",
                 source: compute.source
             });
         return {
@@ -238,14 +248,18 @@ export function estimateOnThisMachine(
         deviceName: name,
         kind: "this-machine",
         bandwidthBytesPerSecond: calibration.kernel.bytesPerSecond,
-        tg: {bound, typical: {low: expected * (1 - spread), high: Math.min(bound, expected * (1 + spread))}, basis: "calibrated"},
+        tg: {
+            bound,
+            typical: {low: expected * (1 - spread), high: Math.min(bound, expected * (1 + spread))},
+            basis: "calibrated"
+        },
         pp: {
             bound: null,
             typical:
                 ppOps == null
                     ? null
                     : {
-                          low: (ppOps.low / (2 * model.bytes.activeParameters)),
+                          low: ppOps.low / (2 * model.bytes.activeParameters),
                           high: ppOps.high / (2 * model.bytes.activeParameters)
                       },
             compute: null,
@@ -300,8 +314,9 @@ export function estimateOnThisMachine(
 export function calibrationSpread(calibration: Calibration): number {
     const misses = calibration.points.map(
         (point) =>
-            Math.abs(calibratedTokensPerSecond(calibration.fit, point.bytesPerToken, point.layers) - point.tokensPerSecond) /
-            point.tokensPerSecond
+            Math.abs(
+                calibratedTokensPerSecond(calibration.fit, point.bytesPerToken, point.layers) - point.tokensPerSecond
+            ) / point.tokensPerSecond
     );
     return Math.max(0.05, ...misses);
 }

@@ -62,7 +62,10 @@ export async function measureReadBandwidth(options: KernelOptions): Promise<Kern
     const bufferBytes = options.bufferBytes ?? 256 * 2 ** 20;
     const passes = options.passes ?? 7;
     const scans = options.scansPerPass ?? 2;
-    const workers = Array.from({length: threads}, () => new Worker(WORKER_SOURCE, {eval: true, workerData: {bufferBytes}}));
+    const workers = Array.from(
+        {length: threads},
+        () => new Worker(WORKER_SOURCE, {eval: true, workerData: {bufferBytes}})
+    );
     try {
         await Promise.all(workers.map(nextMessage));
         const results: number[] = [];

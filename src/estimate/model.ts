@@ -86,7 +86,12 @@ export async function estimateModelFromCatalog(catalog: Catalog, ref: string): P
     return fromCatalogFacts(model, quant, publishedBytes, label);
 }
 
-function fromCatalogFacts(model: CatalogModel, quant: string, publishedBytes: number | null, label: string): EstimateModel {
+function fromCatalogFacts(
+    model: CatalogModel,
+    quant: string,
+    publishedBytes: number | null,
+    label: string
+): EstimateModel {
     const parameters = model.paramsB ?? model.nominalParamsB;
     if (publishedBytes == null || parameters == null)
         throw new UserError(
@@ -133,7 +138,12 @@ export async function resolveEstimateModel(
     ref: string,
     options: {remote?: boolean; catalog?: Catalog; env?: NodeJS.ProcessEnv} = {}
 ): Promise<EstimateModel> {
-    if (/^https?:\/\//i.test(ref) || /^hf:/i.test(ref) || (await isFile(ref)) || (looksLikePath(ref) && !ref.includes(":"))) {
+    if (
+        /^https?:\/\//i.test(ref) ||
+        /^hf:/i.test(ref) ||
+        (await isFile(ref)) ||
+        (looksLikePath(ref) && !ref.includes(":"))
+    ) {
         if (!/^(https?:|hf:)/i.test(ref) && !(await isFile(ref))) throw new UserError(`No such file: ${ref}.`);
     } else if (!options.remote) {
         const catalog = options.catalog ?? (await (await import("../catalog/load.js")).loadCatalog({env: options.env}));

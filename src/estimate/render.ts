@@ -109,7 +109,11 @@ export function renderSpeedupNote(judgement: SpeedupJudgement): string {
     return `A ${ratio} speed-up is within the ${bound} that the bytes per token allow (${reads}); only a measurement can confirm it.`;
 }
 
-const OUTCOME_WORDS: Record<FitOutcome, string> = {fits: "fits", tight: "only just fits", "does-not-fit": "does not fit"};
+const OUTCOME_WORDS: Record<FitOutcome, string> = {
+    fits: "fits",
+    tight: "only just fits",
+    "does-not-fit": "does not fit"
+};
 
 export function renderFitNote(judgement: FitJudgement): string {
     const need = judgement.need;
@@ -121,7 +125,10 @@ export function renderFitNote(judgement: FitJudgement): string {
     if (judgement.coverage === "all") return `${head} It fits on every profile of ${where}.`;
     if (judgement.coverage === "none")
         return `${head} It fits on no profile of ${where}: the largest has ${formatGiB(Math.max(...judgement.members.map((member) => member.memoryGiB)))}.`;
-    const tight = judgement.tightOn.length > 0 ? ` It only just fits (above the usable share) on ${list(judgement.tightOn)}.` : "";
+    const tight =
+        judgement.tightOn.length > 0
+            ? ` It only just fits (above the usable share) on ${list(judgement.tightOn)}.`
+            : "";
     const fits = judgement.fitsOn.length > 0 ? ` It fits on ${list(judgement.fitsOn)}.` : "";
     return `${head} On ${where}:${fits}${tight} Not on the others.`;
 }
@@ -140,14 +147,18 @@ function headerLines(result: EstimateResult): string[] {
         `model      ${result.model.label} (${bytes.method === "header" ? "GGUF header" : bytes.method === "twin-layout" ? "catalog shape, llama.cpp quantization layout" : "catalog facts"}; ${result.model.source})`,
         `weights    ${formatSize(result.model.fileBytes)} in memory (${result.model.fileBytesSource}); ${formatCount(bytes.parameters)} parameters, ${formatCount(bytes.activeParameters)} active per token`,
         `per-token  ${formatSize(bytes.readBytesPerToken)} of weights read${bytes.moe == null ? "" : ` (MoE: ${bytes.moe.expertsUsed} of ${bytes.moe.expertCount} experts)`}` +
-            (bytes.kvBytesPerToken == null ? "; KV cache size unknown" : `; KV cache ${formatSize(bytes.kvBytesPerToken)} per token of context (${bytes.kv?.cacheType})`),
+            (bytes.kvBytesPerToken == null
+                ? "; KV cache size unknown"
+                : `; KV cache ${formatSize(bytes.kvBytesPerToken)} per token of context (${bytes.kv?.cacheType})`),
         `tg${result.nGen}${result.depth > 0 ? ` @ d${result.depth}` : ""}     ${formatSize(result.bytesPerGeneratedToken)} read per generated token (weights + mean KV)`,
         `memory     ${formatSize(result.need.totalBytes)} at ${result.context.toLocaleString("en-US")} tokens of context (weights ${formatSize(result.need.weightBytes)} + KV ${formatSize(result.need.kvBytes)} + buffers ${formatSize(result.need.overheadBytes)})`,
         `hardware   ${result.hardware.name}${result.hardware.note == null ? "" : `: ${result.hardware.note}`}`
     ];
     for (const note of bytes.notes) lines.push(`note       ${note}`);
     if (result.calibration?.mismatch != null)
-        lines.push(`warning    the calibration may be stale: ${result.calibration.mismatch}; rerun \`llmproof estimate --calibrate\``);
+        lines.push(
+            `warning    the calibration may be stale: ${result.calibration.mismatch}; rerun \`llmproof estimate --calibrate\``
+        );
     return lines;
 }
 
@@ -183,7 +194,11 @@ export function renderEstimateTable(result: EstimateResult): string {
 
 export function renderEstimateMarkdown(result: EstimateResult): string {
     const lines = headerLines(result).map((line) => `- ${line.replace(/^(\S+)\s+/, "**$1** ")}`);
-    lines.push("", "| device | bandwidth | tg bound t/s | tg typical t/s | pp bound t/s | pp typical t/s | fits |", "|---|---|---|---|---|---|---|");
+    lines.push(
+        "",
+        "| device | bandwidth | tg bound t/s | tg typical t/s | pp bound t/s | pp typical t/s | fits |",
+        "|---|---|---|---|---|---|---|"
+    );
     for (const member of result.members)
         lines.push(
             `| ${member.deviceName} | ${formatBandwidth(member.bandwidthBytesPerSecond)} | ${formatRate(member.tg.bound)} | ${formatRange(member.tg.typical)} | ` +
@@ -219,10 +234,15 @@ export function renderHardwareList(file: HardwareFile): string {
             device.kind,
             device.memoryGiB.value.map(formatGiB).join(" / "),
             formatBandwidth(device.bandwidthGBps.value * 1e9),
-            compute == null ? "—" : formatOps(compute.opsPerSecond) + (compute.figure === "int8Tops" ? " int8" : compute.figure === "fp16Tflops" ? " FP16" : " FP32")
+            compute == null
+                ? "—"
+                : formatOps(compute.opsPerSecond) +
+                  (compute.figure === "int8Tops" ? " int8" : compute.figure === "fp16Tflops" ? " FP16" : " FP32")
         ]);
     }
-    const classes = file.classes.map((entry) => `${entry.name} (${entry.id}): ${entry.members.join(", ")}. ${entry.note}`);
+    const classes = file.classes.map(
+        (entry) => `${entry.name} (${entry.id}): ${entry.members.join(", ")}. ${entry.note}`
+    );
     return [table.toString(), "", "classes:", ...classes.map((line) => `  ${line}`)].join("\n");
 }
 

@@ -11,7 +11,11 @@ import type {EfficiencyRange} from "../catalog/hardware-schema.js";
  */
 
 /** Weight bytes plus the KV cache a token reads when `depth` tokens are already in the context. */
-export function bytesReadPerGeneratedToken(readBytesPerToken: number, kvBytesPerToken: number | null, depth: number): number {
+export function bytesReadPerGeneratedToken(
+    readBytesPerToken: number,
+    kvBytesPerToken: number | null,
+    depth: number
+): number {
     return readBytesPerToken + (kvBytesPerToken ?? 0) * Math.max(0, depth);
 }
 
@@ -69,7 +73,9 @@ export function calibratedTokensPerSecond(cost: CalibratedCost, bytesPerToken: n
  * Fit the calibrated cost to measured points (least squares of the time per token on layers and
  * bytes, through the origin). Two or more points of different bytes-per-layer are needed.
  */
-export function fitCalibratedCost(points: readonly {bytesPerToken: number; layers: number; tokensPerSecond: number}[]): CalibratedCost {
+export function fitCalibratedCost(
+    points: readonly {bytesPerToken: number; layers: number; tokensPerSecond: number}[]
+): CalibratedCost {
     if (points.length < 2) throw new Error("calibration needs at least two models");
     // time = a * layers + b * bytes; normal equations of the 2x2 system.
     let sll = 0;
@@ -86,8 +92,7 @@ export function fitCalibratedCost(points: readonly {bytesPerToken: number; layer
         sbt += point.bytesPerToken * time;
     }
     const determinant = sll * sbb - slb * slb;
-    if (Math.abs(determinant) < 1e-12 * sll * sbb)
-        throw new Error("calibration models must differ in bytes per layer");
+    if (Math.abs(determinant) < 1e-12 * sll * sbb) throw new Error("calibration models must differ in bytes per layer");
     let a = (slt * sbb - slb * sbt) / determinant;
     let b = (sll * sbt - slb * slt) / determinant;
     if (a < 0) {

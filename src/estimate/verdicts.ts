@@ -2,9 +2,22 @@ import type {HardwareFile} from "../catalog/hardware-schema.js";
 import type {HardwareTarget} from "../catalog/hardware.js";
 import type {BytesPerToken} from "../gguf/bytes-per-token.js";
 import type {Calibration} from "./calibration.js";
-import {estimateOnTarget, estimateOnThisMachine, modelMemoryNeed, type EstimateResult, type FigureUsed} from "./estimate.js";
+import {
+    estimateOnTarget,
+    estimateOnThisMachine,
+    modelMemoryNeed,
+    type EstimateResult,
+    type FigureUsed
+} from "./estimate.js";
 import type {EstimateModel} from "./model.js";
-import {bytesReadPerGeneratedToken, meanDepth, neededBandwidth, type FitOutcome, type MemoryNeed, type Range} from "./roofline.js";
+import {
+    bytesReadPerGeneratedToken,
+    meanDepth,
+    neededBandwidth,
+    type FitOutcome,
+    type MemoryNeed,
+    type Range
+} from "./roofline.js";
 
 /**
  * The verdict API for the claims engine: pure functions from model facts, a claimed figure and a
@@ -121,7 +134,10 @@ export function judgeSpeedClaim(input: SpeedClaimInput): SpeedJudgement {
     const typical =
         typicals.length === 0
             ? null
-            : {low: Math.min(...typicals.map((range) => range.low)), high: Math.max(...typicals.map((range) => range.high))};
+            : {
+                  low: Math.min(...typicals.map((range) => range.low)),
+                  high: Math.max(...typicals.map((range) => range.high))
+              };
     // A class whose members lack a figure cannot be refuted as a whole: the unknown member might be faster.
     const everyMemberBounded = known.length === bounds.length;
     let reason: SpeedJudgement["reason"];
@@ -140,7 +156,8 @@ export function judgeSpeedClaim(input: SpeedClaimInput): SpeedJudgement {
         margin,
         typicalRange: typical,
         needed: {
-            bandwidthBytesPerSecond: phase === "tg" ? neededBandwidth(input.claimedTokensPerSecond, result.bytesPerGeneratedToken) : null,
+            bandwidthBytesPerSecond:
+                phase === "tg" ? neededBandwidth(input.claimedTokensPerSecond, result.bytesPerGeneratedToken) : null,
             opsPerSecond: phase === "pp" ? 2 * input.model.bytes.activeParameters * input.claimedTokensPerSecond : null
         },
         available: {
@@ -194,8 +211,16 @@ export interface SpeedupJudgement {
  */
 export function judgeSpeedupRatio(input: SpeedupRatioInput): SpeedupJudgement {
     const depth = meanDepth(input.depth ?? 0, input.nGen ?? 128);
-    const faster = bytesReadPerGeneratedToken(input.faster.bytes.readBytesPerToken, input.faster.bytes.kvBytesPerToken, depth);
-    const slower = bytesReadPerGeneratedToken(input.slower.bytes.readBytesPerToken, input.slower.bytes.kvBytesPerToken, depth);
+    const faster = bytesReadPerGeneratedToken(
+        input.faster.bytes.readBytesPerToken,
+        input.faster.bytes.kvBytesPerToken,
+        depth
+    );
+    const slower = bytesReadPerGeneratedToken(
+        input.slower.bytes.readBytesPerToken,
+        input.slower.bytes.kvBytesPerToken,
+        depth
+    );
     const maxRatio = slower / faster;
     const tolerance = input.tolerance ?? 0.05;
     const above = input.claimedRatio > maxRatio * (1 + tolerance);

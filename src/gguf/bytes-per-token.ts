@@ -209,13 +209,16 @@ export function attentionFromMetadata(architectureMetadata: Record<string, unkno
     const interval = positiveInt(architectureMetadata.full_attention_interval);
     if (interval != null && interval > 1) {
         kvHeadsPerLayer = kvHeadsPerLayer.map((kvHeads, layer) => ((layer + 1) % interval === 0 ? kvHeads : 0));
-        notes.push(`only every ${interval}th layer has full attention and a KV cache; the others keep a fixed-size state`);
+        notes.push(
+            `only every ${interval}th layer has full attention and a KV cache; the others keep a fixed-size state`
+        );
     }
     const headSize = embedding != null && heads != null ? embedding / heads : null;
     const kvLoraRank = positiveInt(attention.kv_lora_rank);
     if (kvLoraRank != null) {
         // MLA (DeepSeek-V2/V3 style): the cache holds the compressed latent plus the RoPE part of K.
-        const rope = positiveInt((architectureMetadata.rope as Record<string, unknown> | undefined)?.dimension_count) ?? 0;
+        const rope =
+            positiveInt((architectureMetadata.rope as Record<string, unknown> | undefined)?.dimension_count) ?? 0;
         return {
             kvHeadsPerLayer: kvHeadsPerLayer.map((kvHeads) => (kvHeads > 0 ? 1 : 0)),
             keyLength: kvLoraRank + rope,

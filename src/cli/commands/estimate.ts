@@ -29,15 +29,32 @@ export function registerEstimateCommand(program: Command): void {
         .description(
             "Upper bound and typical pp/tg tokens/sec of a model, and whether it fits, on a hardware profile (hardware.yaml) or on this machine once calibrated: a roofline from the model's bytes per token."
         )
-        .argument("[model]", "a local .gguf, an http(s) URL or hf: URI (header only), or a catalog id[:QUANT] (offline)")
-        .option("--hardware <profile>", 'a device or class: "RTX 4090", "a 24 GB GPU", "M2 Max 64GB", "gaming GPU", "Raspberry Pi" (default: this machine)')
-        .option("--context <n>", "context size (tokens) for the fit (default: 4096, or the model's if smaller)", parsePositiveInt)
-        .option("-d, --depth <n>", "tokens already in the context when generation starts (default: 0)", parseNonNegativeInt)
+        .argument(
+            "[model]",
+            "a local .gguf, an http(s) URL or hf: URI (header only), or a catalog id[:QUANT] (offline)"
+        )
+        .option(
+            "--hardware <profile>",
+            'a device or class: "RTX 4090", "a 24 GB GPU", "M2 Max 64GB", "gaming GPU", "Raspberry Pi" (default: this machine)'
+        )
+        .option(
+            "--context <n>",
+            "context size (tokens) for the fit (default: 4096, or the model's if smaller)",
+            parsePositiveInt
+        )
+        .option(
+            "-d, --depth <n>",
+            "tokens already in the context when generation starts (default: 0)",
+            parseNonNegativeInt
+        )
         .option("-n, --n-gen <n>", "generated tokens the tg figure is for (default: 128)", parsePositiveInt)
         .option("--json", "print the estimate as JSON")
         .option("--md", "print a Markdown table")
         .option("--remote", "for a catalog id: read its GGUF header from the hub instead of estimating offline")
-        .option("--calibrate", "(re)measure this machine: read bandwidth and llama.cpp tg/pp on three twins (about 2 minutes)")
+        .option(
+            "--calibrate",
+            "(re)measure this machine: read bandwidth and llama.cpp tg/pp on three twins (about 2 minutes)"
+        )
         .option("-t, --threads <n>", "threads for --calibrate (default: physical cores)", parsePositiveInt)
         .option("--list-hardware", "list the hardware profiles and classes")
         .action(async (model: string | undefined, rawOptions: unknown) => {
@@ -54,7 +71,9 @@ export function registerEstimateCommand(program: Command): void {
             let calibration = null;
             if (options.calibrate) {
                 const {physicalCoreCount} = await import("../../system/provenance.js");
-                const outcome = await calibrationModule.calibrate({threads: options.threads ?? (await physicalCoreCount())});
+                const outcome = await calibrationModule.calibrate({
+                    threads: options.threads ?? (await physicalCoreCount())
+                });
                 calibration = outcome.calibration;
                 const {renderCalibration} = await import("../../estimate/render.js");
                 logInfo(`calibration saved to ${outcome.path}`);
@@ -63,14 +82,20 @@ export function registerEstimateCommand(program: Command): void {
                     return;
                 }
             }
-            if (model == null) throw new UserError("Name a model to estimate (or give --calibrate or --list-hardware).");
+            if (model == null)
+                throw new UserError("Name a model to estimate (or give --calibrate or --list-hardware).");
             const estimate = await import("../../estimate/index.js");
             const render = await import("../../estimate/render.js");
             const facts = await estimate.resolveEstimateModel(model, {remote: options.remote});
             const estimateOptions = {context: options.context, depth: options.depth, nGen: options.nGen};
             let result: import("../../estimate/index.js").EstimateResult;
             if (options.hardware != null) {
-                result = estimate.estimateOnTarget(facts, requireHardware(hardware, options.hardware), hardware, estimateOptions);
+                result = estimate.estimateOnTarget(
+                    facts,
+                    requireHardware(hardware, options.hardware),
+                    hardware,
+                    estimateOptions
+                );
             } else {
                 calibration ??= await calibrationModule.loadCalibration();
                 if (calibration == null)
