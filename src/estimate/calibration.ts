@@ -106,7 +106,7 @@ export function calibrationMismatch(
 ): string | null {
     const stored = calibration.provenance;
     if (stored.cpu.model !== current.cpu.model || stored.cpu.logicalCores !== current.cpu.logicalCores)
-        return `it was made on a ${stored.cpu.model} with ${stored.cpu.logicalCores} threads, this machine has a ${current.cpu.model} with ${current.cpu.logicalCores}`;
+        return `it was made on ${stored.cpu.model} (${stored.cpu.logicalCores} threads), this machine is ${current.cpu.model} (${current.cpu.logicalCores} threads)`;
     if (Math.abs(stored.ramBytes - current.ramBytes) > 0.05 * current.ramBytes)
         return "this machine's memory size changed since";
     if (stored.llamaCppRelease !== current.llamaCppRelease)
@@ -198,57 +198,71 @@ export interface MeasureTwinsOptions {
     /** 0 skips prompt processing. */
     nPrompt: number;
     repetitions: number;
+    /** Interleaved rounds (default 2); each twin keeps its best round. */
+    rounds?: number;
     /** Folder for the twin files; default a temporary folder removed afterwards. */
     directory?: string;
 }
 
-/** Write each twin, measure its tg through the bench engine (one child process per twin), return the points. */
+/**
+ * Write each twin, then measure tg (and pp) through the bench engine (one child process per twin
+ * and round), rounds interleaved; each twin's figure is the best of its per-round means, as STREAM
+ * reports its best pass: other work on a shared machine only ever slows a run down.
+ */
 export async function measureTwins(options: MeasureTwinsOptions): Promise<CalibrationPoint[]> {
     const [{writeTwinGguf}, {runBench}] = await Promise.all([import("../gguf/synth.js"), import("../bench/index.js")]);
     const directory = options.directory ?? (await mkdtemp(join(tmpdir(), "llmproof-calibration-")));
-    const points: CalibrationPoint[] = [];
     try {
+        const written = [];
         for (const twin of options.twins) {
             const path = join(directory, `${twin.label.replace(/[^a-z0-9.-]+/gi, "_")}.gguf`);
             logInfo(`calibration: writing the ${twin.label} twin …`);
             const report = await writeTwinGguf({shape: twin.shape, quant: twin.quant, outputPath: path});
-            const outcome = await runBench({
-                models: [path],
-                sweep: {threads: [options.threads], nPrompt: [options.nPrompt], nGen: [options.nGen], depth: [0]},
-                policy: {warmup: 1, repetitions: options.repetitions, adaptive: null},
-                measureTtft: false,
-                gpu: "cpu",
-                crossCheck: false,
-                save: false
-            });
-            const run = outcome.report.runs.find((candidate) => candidate.config.nGen > 0);
-            const ppRun = outcome.report.runs.find((candidate) => candidate.config.nPrompt > 0);
-            if (run?.tg == null)
-                throw new UserError(
-                    `Calibration could not measure the ${twin.label} twin: ${run?.failure?.reason ?? "no result"}.`
-                );
-            const bytes = bytesPerTokenFromShape(twin.shape, twin.quant);
-            points.push({
-                label: twin.label,
-                quant: twin.quant,
-                fileBytes: report.fileBytes,
+            written.push({twin, path, report, tg: [] as number[], samples: [] as number[], pp: [] as number[]});
+        }
+        for (let round = 0; round < (options.rounds ?? 2); round++) {
+            for (const entry of written) {
+                const outcome = await runBench({
+                    models: [entry.path],
+                    sweep: {threads: [options.threads], nPrompt: [options.nPrompt], nGen: [options.nGen], depth: [0]},
+                    policy: {warmup: 1, repetitions: options.repetitions, adaptive: null},
+                    measureTtft: false,
+                    gpu: "cpu",
+                    crossCheck: false,
+                    save: false
+                });
+                const run = outcome.report.runs.find((candidate) => candidate.config.nGen > 0);
+                const ppRun = outcome.report.runs.find((candidate) => candidate.config.nPrompt > 0);
+                if (run?.tg == null)
+                    throw new UserError(
+                        `Calibration could not measure the ${entry.twin.label} twin: ${run?.failure?.reason ?? "no result"}.`
+                    );
+                entry.tg.push(run.tg.tokensPerSecond.mean);
+                entry.samples.push(...run.tg.samples);
+                if (ppRun?.pp != null) entry.pp.push(ppRun.pp.tokensPerSecond.mean);
+            }
+        }
+        return written.map((entry) => {
+            const bytes = bytesPerTokenFromShape(entry.twin.shape, entry.twin.quant);
+            return {
+                label: entry.twin.label,
+                quant: entry.twin.quant,
+                fileBytes: entry.report.fileBytes,
                 bytesPerToken: bytesReadPerGeneratedToken(
                     bytes.readBytesPerToken,
                     bytes.kvBytesPerToken,
                     meanDepth(0, options.nGen)
                 ),
-                layers: report.shape.layers,
+                layers: entry.report.shape.layers,
                 nGen: options.nGen,
-                tokensPerSecond: run.tg.tokensPerSecond.mean,
-                samples: run.tg.samples,
+                tokensPerSecond: Math.max(...entry.tg),
+                samples: entry.samples,
                 activeParameters: bytes.activeParameters,
                 nPrompt: options.nPrompt,
-                ppTokensPerSecond: ppRun?.pp?.tokensPerSecond.mean ?? null
-            });
-            if (options.directory == null) await rm(path, {force: true});
-        }
+                ppTokensPerSecond: entry.pp.length === 0 ? null : Math.max(...entry.pp)
+            };
+        });
     } finally {
         if (options.directory == null) await rm(directory, {recursive: true, force: true});
     }
-    return points;
 }
