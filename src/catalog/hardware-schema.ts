@@ -106,6 +106,10 @@ export const HardwareAssumptionsSchema = z.strictObject({
         sbc: UsableFractionSchema,
         phone: UsableFractionSchema
     }),
+    offloadBandwidthGBps: z.strictObject({
+        host: z.strictObject({value: z.number().positive(), source}),
+        storage: z.strictObject({value: z.number().positive(), source})
+    }),
     runtimeOverheadGiB: z.strictObject({value: z.number().nonnegative().max(64), source})
 });
 

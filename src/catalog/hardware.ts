@@ -213,7 +213,8 @@ function classTarget(file: HardwareFile, entry: HardwareClass, memoryGiB: number
         }))
         .filter((member) => member.memoryGiB.length > 0);
     const name = memoryGiB == null ? entry.name : `${formatGiB(memoryGiB)} GB ${entry.name}`;
-    return {kind: "class", id: entry.id, name, text, members, memoryFilterGiB: memoryGiB, note: entry.note};
+    const note = memoryGiB == null ? entry.note : `${entry.note} Only those sold with ${formatGiB(memoryGiB)} GB.`;
+    return {kind: "class", id: entry.id, name, text, members, memoryFilterGiB: memoryGiB, note};
 }
 
 function sameSize(a: number, b: number): boolean {

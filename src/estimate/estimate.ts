@@ -18,6 +18,7 @@ import {
     memoryNeed,
     ppBound,
     tgBound,
+    tieredTgBound,
     typicalRange,
     type FitOutcome,
     type MemoryNeed,
@@ -34,7 +35,7 @@ export interface FigureUsed {
     /** Device id, or "this-machine". */
     device: string;
     deviceName: string;
-    figure: "bandwidth" | "compute" | "memory" | "calibration";
+    figure: "bandwidth" | "compute" | "memory" | "calibration" | "offload";
     value: number;
     unit: string;
     source: string;
@@ -53,6 +54,13 @@ export interface MemberEstimate {
     deviceName: string;
     kind: HardwareDevice["kind"] | "this-machine";
     bandwidthBytesPerSecond: number;
+    /**
+     * Where the weights are read from at the member's largest memory size: all in its memory, part
+     * from the host's RAM (a GPU too small for them), or part from storage (a device too small).
+     */
+    placement: "in-memory" | "partial-offload" | "from-storage";
+    /** Share of the weights held in the device's own memory, 0..1. */
+    residentShare: number;
     tg: {bound: number; typical: Range; basis: "assumed-efficiency" | "calibrated"};
     /** null bound: no published compute figure (the bound is unknown, not guessed). */
     pp: {
@@ -95,6 +103,7 @@ export interface EstimateResult {
         ppEfficiency: Range;
         efficiencySource: string;
         overheadSource: string;
+        offload: {hostGBps: number; hostSource: string; storageGBps: number; storageSource: string};
     };
     calibration: {date: string; mismatch: string | null} | null;
 }
@@ -149,10 +158,27 @@ export function estimateOnTarget(
     const {tg: tgEfficiency, pp: ppEfficiency} = hardware.assumptions.typicalEfficiency;
     const members: MemberEstimate[] = target.members.map(({device, memoryGiB}) => {
         const bandwidth = bandwidthBytesPerSecond(device);
-        const tg = tgBound(bandwidth, resolved.bytesPerGeneratedToken);
         const compute = peakCompute(device);
         const pp = compute == null ? null : ppBound(compute.opsPerSecond, model.bytes.activeParameters);
         const fraction = usableFraction(hardware, device.kind);
+        // The bound is for the member's largest memory size: what fits there is read at its bandwidth.
+        const room = gibToBytes(Math.max(...memoryGiB)) * fraction.value - need.kvBytes - need.overheadBytes;
+        const residentShare = Math.min(1, Math.max(0, room / need.weightBytes));
+        const slowTier =
+            device.kind === "gpu"
+                ? hardware.assumptions.offloadBandwidthGBps.host
+                : hardware.assumptions.offloadBandwidthGBps.storage;
+        const placement = residentShare >= 1 ? "in-memory" : device.kind === "gpu" ? "partial-offload" : "from-storage";
+        const tg =
+            residentShare >= 1
+                ? tgBound(bandwidth, resolved.bytesPerGeneratedToken)
+                : tieredTgBound({
+                      fastBandwidth: bandwidth,
+                      slowBandwidth: slowTier.value * 1e9,
+                      bytesPerToken: resolved.bytesPerGeneratedToken,
+                      weightBytesPerToken: model.bytes.readBytesPerToken,
+                      fastShare: residentShare
+                  });
         const figures: FigureUsed[] = [
             {
                 device: device.id,
@@ -171,6 +197,15 @@ export function estimateOnTarget(
                 source: device.memoryGiB.source
             }
         ];
+        if (placement !== "in-memory")
+            figures.push({
+                device: device.id,
+                deviceName: device.name,
+                figure: "offload",
+                value: slowTier.value,
+                unit: placement === "partial-offload" ? "GB/s (host RAM)" : "GB/s (storage)",
+                source: slowTier.source
+            });
         if (compute != null)
             figures.push({
                 device: device.id,
@@ -190,6 +225,8 @@ export function estimateOnTarget(
             deviceName: device.name,
             kind: device.kind,
             bandwidthBytesPerSecond: bandwidth,
+            placement,
+            residentShare,
             tg: {bound: tg, typical: typicalRange(tg, tgEfficiency), basis: "assumed-efficiency"},
             pp: {
                 bound: pp,
@@ -217,7 +254,8 @@ export function estimateOnTarget(
             tgEfficiency,
             ppEfficiency,
             efficiencySource: hardware.assumptions.typicalEfficiency.source,
-            overheadSource: hardware.assumptions.runtimeOverheadGiB.source
+            overheadSource: hardware.assumptions.runtimeOverheadGiB.source,
+            offload: offloadAssumptions(hardware)
         },
         calibration: null
     };
@@ -248,6 +286,8 @@ export function estimateOnThisMachine(
         deviceName: name,
         kind: "this-machine",
         bandwidthBytesPerSecond: calibration.kernel.bytesPerSecond,
+        placement: "in-memory",
+        residentShare: 1,
         tg: {
             bound,
             typical: {low: expected * (1 - spread), high: Math.min(bound, expected * (1 + spread))},
@@ -304,7 +344,8 @@ export function estimateOnThisMachine(
             tgEfficiency,
             ppEfficiency,
             efficiencySource: "measured on this machine (llmproof estimate --calibrate)",
-            overheadSource: hardware.assumptions.runtimeOverheadGiB.source
+            overheadSource: hardware.assumptions.runtimeOverheadGiB.source,
+            offload: offloadAssumptions(hardware)
         },
         calibration: {date: calibration.date, mismatch: options.mismatch ?? null}
     };
@@ -319,4 +360,9 @@ export function calibrationSpread(calibration: Calibration): number {
             ) / point.tokensPerSecond
     );
     return Math.max(0.05, ...misses);
+}
+
+function offloadAssumptions(hardware: HardwareFile): EstimateResult["assumptions"]["offload"] {
+    const {host, storage} = hardware.assumptions.offloadBandwidthGBps;
+    return {hostGBps: host.value, hostSource: host.source, storageGBps: storage.value, storageSource: storage.source};
 }

@@ -38,8 +38,12 @@ function formatRange(range: Range | null): string {
     return range == null ? "—" : `${formatRate(range.low)}–${formatRate(range.high)}`;
 }
 
-function formatOps(opsPerSecond: number): string {
-    return opsPerSecond >= 1e12 ? `${(opsPerSecond / 1e12).toFixed(1)} TOPS` : `${Math.round(opsPerSecond / 1e9)} GOPS`;
+/** "660.6 TOPS", "13.6 TFLOPS", "230 GOPS": operations per second (FLOPs when `floating`). */
+function formatOps(opsPerSecond: number, floating = false): string {
+    const unit = floating ? "FLOPS" : "OPS";
+    return opsPerSecond >= 1e12
+        ? `${(opsPerSecond / 1e12).toFixed(1)} T${unit}`
+        : `${Math.round(opsPerSecond / 1e9)} G${unit}`;
 }
 
 function formatGiB(gib: number): string {
@@ -57,25 +61,32 @@ function figureSource(judgement: {figuresUsed: {figure: string; source: string}[
     return found == null ? "" : ` (${found.source})`;
 }
 
+function placementClause(judgement: SpeedJudgement): string {
+    const device = judgement.boundDevice;
+    if (device == null || device.placement === "in-memory") return "";
+    const offload = judgement.figuresUsed.find((figure) => figure.figure === "offload");
+    const share = `${Math.round(device.residentShare * 100)}%`;
+    const tier = device.placement === "partial-offload" ? "the host's RAM" : "storage";
+    const rate = offload == null ? "" : ` at ${formatBandwidth(offload.value * 1e9)} (${offload.source})`;
+    return `; only ${share} of the weights fit in its memory, the rest is read from ${tier}${rate}`;
+}
+
 export function renderSpeedNote(judgement: SpeedJudgement): string {
     const claimed = `${formatRate(judgement.claimedTokensPerSecond)} tokens/s`;
     const perToken = `${formatSize(judgement.bytesPerGeneratedToken)} per token`;
     const where = describeTarget(judgement.target);
     const device = judgement.boundDevice?.name ?? where;
-    const best = judgement.target.kind === "class" ? `the fastest of them, the ${device},` : `the ${device}`;
+    const subject = judgement.target.kind === "class" ? `on ${where}, the fastest, the ${device},` : `the ${device}`;
     if (judgement.phase === "tg") {
         const needed = formatBandwidth(judgement.needed.bandwidthBytesPerSecond ?? 0);
-        const available = formatBandwidth(judgement.available.bandwidthBytesPerSecond ?? 0);
+        const available = `${formatBandwidth(judgement.available.bandwidthBytesPerSecond ?? 0)}${figureSource(judgement, "bandwidth")}`;
         const bound = formatRate(judgement.boundTokensPerSecond ?? 0);
+        const head = `${claimed} of ${judgement.modelLabel} needs ${needed} of weight reads (${perToken});`;
         if (judgement.reason === "above-bound")
-            return (
-                `${claimed} of ${judgement.modelLabel} needs ${needed} of weight reads (${perToken}); on ${where}, ` +
-                `${best} has ${available}${figureSource(judgement, "bandwidth")}, so at most ${bound} tokens/s.`
-            );
+            return `${head} ${subject} has ${available}${placementClause(judgement)}, so at most ${bound} tokens/s.`;
         if (judgement.reason === "within-bound")
             return (
-                `${claimed} of ${judgement.modelLabel} needs ${needed} of weight reads (${perToken}); on ${where}, ` +
-                `${best} allows at most ${bound} tokens/s with ${available}${figureSource(judgement, "bandwidth")}, ` +
+                `${head} ${subject} allows at most ${bound} tokens/s with ${available}${placementClause(judgement)}, ` +
                 `and llama.cpp typically reaches ${formatRange(judgement.typicalRange)} tokens/s there. ` +
                 `Measure it on that hardware with \`${judgement.measureCommand}\`.`
             );
@@ -83,20 +94,16 @@ export function renderSpeedNote(judgement: SpeedJudgement): string {
     }
     const neededOps = formatOps(judgement.needed.opsPerSecond ?? 0);
     const params = formatCount(judgement.activeParameters);
+    const head = `Prompt processing at ${claimed} of ${judgement.modelLabel} needs ${neededOps} (2 x ${params} active parameters per token);`;
     if (judgement.reason === "no-bound")
-        return (
-            `Prompt processing at ${claimed} of ${judgement.modelLabel} needs ${neededOps} (2 x ${params} active parameters per token); ` +
-            `no published compute figure bounds every profile of ${where}. Measure it with \`${judgement.measureCommand}\`.`
-        );
-    const available = formatOps(judgement.available.opsPerSecond ?? 0);
+        return `${head} no published compute figure bounds every profile of ${where}. Measure it with \`${judgement.measureCommand}\`.`;
+    const available = `${formatOps(judgement.available.opsPerSecond ?? 0)}${figureSource(judgement, "compute")}`;
     const bound = formatRate(judgement.boundTokensPerSecond ?? 0);
-    const verdictPart =
-        judgement.reason === "above-bound"
-            ? `so at most ${bound} tokens/s.`
-            : `so at most ${bound} tokens/s; llama.cpp typically reaches ${formatRange(judgement.typicalRange)}. Measure it with \`${judgement.measureCommand}\`.`;
+    if (judgement.reason === "above-bound")
+        return `${head} ${subject} peaks at ${available}, so at most ${bound} tokens/s.`;
     return (
-        `Prompt processing at ${claimed} of ${judgement.modelLabel} needs ${neededOps} (2 x ${params} active parameters per token); ` +
-        `on ${where}, ${best} peaks at ${available}${figureSource(judgement, "compute")}, ${verdictPart}`
+        `${head} ${subject} peaks at ${available}, so at most ${bound} tokens/s; llama.cpp typically reaches ` +
+        `${formatRange(judgement.typicalRange)}. Measure it with \`${judgement.measureCommand}\`.`
     );
 }
 
@@ -162,7 +169,15 @@ function headerLines(result: EstimateResult): string[] {
     return lines;
 }
 
+const PLACEMENT_MARK: Record<MemberEstimate["placement"], string> = {
+    "in-memory": "",
+    "partial-offload": " (offload)",
+    "from-storage": " (storage)"
+};
+
 function footerLines(result: EstimateResult): string[] {
+    const placements = new Set(result.members.map((member) => member.placement));
+    const offload = result.assumptions.offload;
     const calibrated = result.members.some((member) => member.tg.basis === "calibrated");
     const lines = [
         "bound = memory bandwidth / bytes per token (tg), peak compute / (2 x active parameters) (pp); nothing runs faster.",
@@ -170,6 +185,14 @@ function footerLines(result: EstimateResult): string[] {
             ? "typical = this machine's calibration (measured bandwidth llama.cpp reaches and per-layer cost)."
             : `typical = bound x ${result.assumptions.tgEfficiency.low}-${result.assumptions.tgEfficiency.high} (tg), x ${result.assumptions.ppEfficiency.low}-${result.assumptions.ppEfficiency.high} (pp): ${result.assumptions.efficiencySource}`
     ];
+    if (placements.has("partial-offload"))
+        lines.push(
+            `(offload): the weights do not all fit in VRAM; the rest is read from host RAM at ${offload.hostGBps} GB/s (${offload.hostSource}).`
+        );
+    if (placements.has("from-storage"))
+        lines.push(
+            `(storage): the weights do not all fit in memory; the rest is read from storage at ${offload.storageGBps} GB/s (${offload.storageSource}).`
+        );
     return lines;
 }
 
@@ -183,7 +206,7 @@ export function renderEstimateTable(result: EstimateResult): string {
         table.push([
             member.deviceName,
             formatBandwidth(member.bandwidthBytesPerSecond),
-            formatRate(member.tg.bound),
+            formatRate(member.tg.bound) + PLACEMENT_MARK[member.placement],
             formatRange(member.tg.typical),
             member.pp.bound == null ? "—" : formatRate(member.pp.bound),
             formatRange(member.pp.typical),
@@ -201,7 +224,7 @@ export function renderEstimateMarkdown(result: EstimateResult): string {
     );
     for (const member of result.members)
         lines.push(
-            `| ${member.deviceName} | ${formatBandwidth(member.bandwidthBytesPerSecond)} | ${formatRate(member.tg.bound)} | ${formatRange(member.tg.typical)} | ` +
+            `| ${member.deviceName} | ${formatBandwidth(member.bandwidthBytesPerSecond)} | ${formatRate(member.tg.bound)}${PLACEMENT_MARK[member.placement]} | ${formatRange(member.tg.typical)} | ` +
                 `${member.pp.bound == null ? "—" : formatRate(member.pp.bound)} | ${formatRange(member.pp.typical)} | ${fitCell(member).replace(/\n/g, "<br>")} |`
         );
     lines.push("", ...footerLines(result).map((line) => `${line}  `));
@@ -236,7 +259,7 @@ export function renderHardwareList(file: HardwareFile): string {
             formatBandwidth(device.bandwidthGBps.value * 1e9),
             compute == null
                 ? "—"
-                : formatOps(compute.opsPerSecond) +
+                : formatOps(compute.opsPerSecond, compute.figure !== "int8Tops") +
                   (compute.figure === "int8Tops" ? " int8" : compute.figure === "fp16Tflops" ? " FP16" : " FP32")
         ]);
     }

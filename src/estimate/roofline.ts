@@ -33,6 +33,26 @@ export function tgBound(bandwidthBytesPerSecond: number, bytesPerToken: number):
     return bandwidthBytesPerSecond / bytesPerToken;
 }
 
+/**
+ * Upper bound of token generation when only a share of the weights fits in the fast memory: the
+ * rest is read from a slower tier each token (a GPU's host RAM, or storage through mmap).
+ */
+export function tieredTgBound(input: {
+    fastBandwidth: number;
+    slowBandwidth: number;
+    /** All bytes a generated token reads (weights + KV). */
+    bytesPerToken: number;
+    /** The weights' part of it. */
+    weightBytesPerToken: number;
+    /** Share of the weights held in fast memory, 0..1. */
+    fastShare: number;
+}): number {
+    const share = Math.min(1, Math.max(0, input.fastShare));
+    const slowBytes = input.weightBytesPerToken * (1 - share);
+    const seconds = (input.bytesPerToken - slowBytes) / input.fastBandwidth + slowBytes / input.slowBandwidth;
+    return 1 / seconds;
+}
+
 /** Upper bound of prompt processing, tokens/sec. */
 export function ppBound(opsPerSecond: number, activeParameters: number): number {
     if (!(activeParameters > 0)) throw new Error("active parameters must be positive");

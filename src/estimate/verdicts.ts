@@ -7,7 +7,8 @@ import {
     estimateOnThisMachine,
     modelMemoryNeed,
     type EstimateResult,
-    type FigureUsed
+    type FigureUsed,
+    type MemberEstimate
 } from "./estimate.js";
 import type {EstimateModel} from "./model.js";
 import {
@@ -77,8 +78,8 @@ export interface SpeedJudgement {
     claimedTokensPerSecond: number;
     /** The highest bound over the target's members, tokens/sec (null: no compute figure for pp). */
     boundTokensPerSecond: number | null;
-    /** The member with that bound. */
-    boundDevice: {id: string; name: string} | null;
+    /** The member with that bound, and where it reads the weights from (see MemberEstimate.placement). */
+    boundDevice: {id: string; name: string; placement: MemberEstimate["placement"]; residentShare: number} | null;
     margin: number;
     /** What llama.cpp typically reaches over the members (lowest low, highest high). */
     typicalRange: Range | null;
@@ -152,7 +153,15 @@ export function judgeSpeedClaim(input: SpeedClaimInput): SpeedJudgement {
         phase,
         claimedTokensPerSecond: input.claimedTokensPerSecond,
         boundTokensPerSecond: best?.bound ?? null,
-        boundDevice: best == null ? null : {id: best.member.deviceId, name: best.member.deviceName},
+        boundDevice:
+            best == null
+                ? null
+                : {
+                      id: best.member.deviceId,
+                      name: best.member.deviceName,
+                      placement: best.member.placement,
+                      residentShare: best.member.residentShare
+                  },
         margin,
         typicalRange: typical,
         needed: {
