@@ -106,7 +106,10 @@ export function calibrationMismatch(
 ): string | null {
     const stored = calibration.provenance;
     if (stored.cpu.model !== current.cpu.model || stored.cpu.logicalCores !== current.cpu.logicalCores)
-        return `it was made on ${stored.cpu.model} (${stored.cpu.logicalCores} threads), this machine is ${current.cpu.model} (${current.cpu.logicalCores} threads)`;
+        return (
+            `it was made on ${stored.cpu.model} (${stored.cpu.logicalCores} threads), ` +
+            `this machine is ${current.cpu.model} (${current.cpu.logicalCores} threads)`
+        );
     if (Math.abs(stored.ramBytes - current.ramBytes) > 0.05 * current.ramBytes)
         return "this machine's memory size changed since";
     if (stored.llamaCppRelease !== current.llamaCppRelease)

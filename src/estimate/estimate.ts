@@ -321,7 +321,9 @@ export function estimateOnThisMachine(
                 figure: "calibration",
                 value: calibration.fit.effectiveBandwidth / 1e9,
                 unit: "GB/s reached by llama.cpp",
-                source: `tg on ${calibration.points.map((point) => point.label).join(", ")} twins, ${(calibration.fit.secondsPerLayer * 1e6).toFixed(1)} µs per layer per token`
+                source:
+                    `tg on ${calibration.points.map((point) => point.label).join(", ")} twins, ` +
+                    `${(calibration.fit.secondsPerLayer * 1e6).toFixed(1)} µs per layer per token`
             },
             {
                 device: "this-machine",

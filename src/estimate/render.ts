@@ -53,7 +53,9 @@ function formatGiB(gib: number): string {
 /** "consumer GPU (10 devices: NVIDIA GeForce RTX 4060 … AMD Radeon RX 7900 XTX; desktop cards with 8 to 32 GB)". */
 export function describeTarget(target: TargetSummary): string {
     if (target.kind !== "class") return target.name;
-    return `${target.name} (${target.memberIds.length} profile${target.memberIds.length === 1 ? "" : "s"}: ${target.memberIds.join(", ")}${target.note == null ? "" : `; ${target.note.replace(/\.$/, "")}`})`;
+    const count = `${target.memberIds.length} profile${target.memberIds.length === 1 ? "" : "s"}`;
+    const note = target.note == null ? "" : `; ${target.note.replace(/\.$/, "")}`;
+    return `${target.name} (${count}: ${target.memberIds.join(", ")}${note})`;
 }
 
 function figureSource(judgement: {figuresUsed: {figure: string; source: string}[]}, figure: string): string {
@@ -110,9 +112,14 @@ export function renderSpeedNote(judgement: SpeedJudgement): string {
 export function renderSpeedupNote(judgement: SpeedupJudgement): string {
     const ratio = `${judgement.claimedRatio.toFixed(judgement.claimedRatio >= 10 ? 0 : 1)}x`;
     const bound = `${judgement.maxRatio.toFixed(2)}x`;
-    const reads = `${judgement.slowerLabel} reads ${formatSize(judgement.slowerBytesPerToken)} per generated token, ${judgement.fasterLabel} ${formatSize(judgement.fasterBytesPerToken)}`;
+    const reads =
+        `${judgement.slowerLabel} reads ${formatSize(judgement.slowerBytesPerToken)} per generated token, ` +
+        `${judgement.fasterLabel} ${formatSize(judgement.fasterBytesPerToken)}`;
     if (judgement.verdict === "refuted")
-        return `A ${ratio} speed-up is more than memory allows: ${reads}, so on any machine where generation is memory-bound ${judgement.fasterLabel} is at most ${bound} as fast.`;
+        return (
+            `A ${ratio} speed-up is more than memory allows: ${reads}, so on any machine where generation ` +
+            `is memory-bound ${judgement.fasterLabel} is at most ${bound} as fast.`
+        );
     return `A ${ratio} speed-up is within the ${bound} that the bytes per token allow (${reads}); only a measurement can confirm it.`;
 }
 
@@ -150,15 +157,27 @@ function fitCell(member: MemberEstimate): string {
 
 function headerLines(result: EstimateResult): string[] {
     const bytes = result.model.bytes;
+    const method =
+        bytes.method === "header"
+            ? "GGUF header"
+            : bytes.method === "twin-layout"
+              ? "catalog shape, llama.cpp quantization layout"
+              : "catalog facts";
+    const moe = bytes.moe == null ? "" : ` (MoE: ${bytes.moe.expertsUsed} of ${bytes.moe.expertCount} experts)`;
+    const kv =
+        bytes.kvBytesPerToken == null
+            ? "; KV cache size unknown"
+            : `; KV cache ${formatSize(bytes.kvBytesPerToken)} per token of context (${bytes.kv?.cacheType})`;
+    const need = result.need;
+    const test = `tg${result.nGen}${result.depth > 0 ? ` @ d${result.depth}` : ""}`.padEnd(10);
     const lines = [
-        `model      ${result.model.label} (${bytes.method === "header" ? "GGUF header" : bytes.method === "twin-layout" ? "catalog shape, llama.cpp quantization layout" : "catalog facts"}; ${result.model.source})`,
-        `weights    ${formatSize(result.model.fileBytes)} in memory (${result.model.fileBytesSource}); ${formatCount(bytes.parameters)} parameters, ${formatCount(bytes.activeParameters)} active per token`,
-        `per-token  ${formatSize(bytes.readBytesPerToken)} of weights read${bytes.moe == null ? "" : ` (MoE: ${bytes.moe.expertsUsed} of ${bytes.moe.expertCount} experts)`}` +
-            (bytes.kvBytesPerToken == null
-                ? "; KV cache size unknown"
-                : `; KV cache ${formatSize(bytes.kvBytesPerToken)} per token of context (${bytes.kv?.cacheType})`),
-        `tg${result.nGen}${result.depth > 0 ? ` @ d${result.depth}` : ""}     ${formatSize(result.bytesPerGeneratedToken)} read per generated token (weights + mean KV)`,
-        `memory     ${formatSize(result.need.totalBytes)} at ${result.context.toLocaleString("en-US")} tokens of context (weights ${formatSize(result.need.weightBytes)} + KV ${formatSize(result.need.kvBytes)} + buffers ${formatSize(result.need.overheadBytes)})`,
+        `model      ${result.model.label} (${method}; ${result.model.source})`,
+        `weights    ${formatSize(result.model.fileBytes)} in memory (${result.model.fileBytesSource}); ` +
+            `${formatCount(bytes.parameters)} parameters, ${formatCount(bytes.activeParameters)} active per token`,
+        `per-token  ${formatSize(bytes.readBytesPerToken)} of weights read${moe}${kv}`,
+        `${test} ${formatSize(result.bytesPerGeneratedToken)} read per generated token (weights + mean KV)`,
+        `memory     ${formatSize(need.totalBytes)} at ${result.context.toLocaleString("en-US")} tokens of context ` +
+            `(weights ${formatSize(need.weightBytes)} + KV ${formatSize(need.kvBytes)} + buffers ${formatSize(need.overheadBytes)})`,
         `hardware   ${result.hardware.name}${result.hardware.note == null ? "" : `: ${result.hardware.note}`}`
     ];
     for (const note of bytes.notes) lines.push(`note       ${note}`);
@@ -177,13 +196,14 @@ const PLACEMENT_MARK: Record<MemberEstimate["placement"], string> = {
 
 function footerLines(result: EstimateResult): string[] {
     const placements = new Set(result.members.map((member) => member.placement));
+    const {tgEfficiency: tg, ppEfficiency: pp} = result.assumptions;
     const offload = result.assumptions.offload;
     const calibrated = result.members.some((member) => member.tg.basis === "calibrated");
     const lines = [
         "bound = memory bandwidth / bytes per token (tg), peak compute / (2 x active parameters) (pp); nothing runs faster.",
         calibrated
             ? "typical = this machine's calibration (measured bandwidth llama.cpp reaches and per-layer cost)."
-            : `typical = bound x ${result.assumptions.tgEfficiency.low}-${result.assumptions.tgEfficiency.high} (tg), x ${result.assumptions.ppEfficiency.low}-${result.assumptions.ppEfficiency.high} (pp): ${result.assumptions.efficiencySource}`
+            : `typical = bound x ${tg.low}-${tg.high} (tg), x ${pp.low}-${pp.high} (pp): ${result.assumptions.efficiencySource}`
     ];
     if (placements.has("partial-offload"))
         lines.push(
@@ -224,8 +244,10 @@ export function renderEstimateMarkdown(result: EstimateResult): string {
     );
     for (const member of result.members)
         lines.push(
-            `| ${member.deviceName} | ${formatBandwidth(member.bandwidthBytesPerSecond)} | ${formatRate(member.tg.bound)}${PLACEMENT_MARK[member.placement]} | ${formatRange(member.tg.typical)} | ` +
-                `${member.pp.bound == null ? "—" : formatRate(member.pp.bound)} | ${formatRange(member.pp.typical)} | ${fitCell(member).replace(/\n/g, "<br>")} |`
+            `| ${member.deviceName} | ${formatBandwidth(member.bandwidthBytesPerSecond)} | ` +
+                `${formatRate(member.tg.bound)}${PLACEMENT_MARK[member.placement]} | ${formatRange(member.tg.typical)} | ` +
+                `${member.pp.bound == null ? "—" : formatRate(member.pp.bound)} | ${formatRange(member.pp.typical)} | ` +
+                `${fitCell(member).replace(/\n/g, "<br>")} |`
         );
     lines.push("", ...footerLines(result).map((line) => `${line}  `));
     lines.push("", "Figures used:", "");
@@ -285,9 +307,12 @@ export function renderCalibration(calibration: Calibration): string {
             point.ppTokensPerSecond == null ? "—" : formatRate(point.ppTokensPerSecond)
         ]);
     return [
-        `machine    ${calibration.provenance.cpu.model}, ${calibration.threads} threads, ${formatSize(calibration.provenance.ramBytes)} RAM, llama.cpp ${calibration.provenance.llamaCppRelease}`,
+        `machine    ${calibration.provenance.cpu.model}, ${calibration.threads} threads, ` +
+            `${formatSize(calibration.provenance.ramBytes)} RAM, llama.cpp ${calibration.provenance.llamaCppRelease}`,
         `kernel     ${formatBandwidth(calibration.kernel.bytesPerSecond)} read bandwidth (${calibration.kernel.method})`,
-        `llama.cpp  reaches ${formatBandwidth(calibration.fit.effectiveBandwidth)} in token generation (${(calibration.fit.fractionOfKernel * 100).toFixed(0)}% of the kernel), plus ${(calibration.fit.secondsPerLayer * 1e6).toFixed(1)} µs per layer per token`,
+        `llama.cpp  reaches ${formatBandwidth(calibration.fit.effectiveBandwidth)} in token generation ` +
+            `(${(calibration.fit.fractionOfKernel * 100).toFixed(0)}% of the kernel), ` +
+            `plus ${(calibration.fit.secondsPerLayer * 1e6).toFixed(1)} µs per layer per token`,
         table.toString()
     ].join("\n");
 }

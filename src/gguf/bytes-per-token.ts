@@ -315,18 +315,14 @@ export function bytesPerTokenFromCatalogFacts(input: CatalogBytesInput): BytesPe
         readBytesPerToken: read,
         parameters: input.parameters,
         activeParameters: Math.round(active),
-        breakdown: {
-            sharedBytes: read,
-            lookupTableBytes: 0,
-            lookupRowBytes: 0,
-            expertBytes: input.fileBytes - read,
-            expertBytesRead: 0
-        },
+        // Catalog facts give no tensor list: the whole read is reported as one part.
+        breakdown: {sharedBytes: read, lookupTableBytes: 0, lookupRowBytes: 0, expertBytes: 0, expertBytesRead: 0},
         moe: input.moe,
         kvBytesPerToken: null,
         kv: null,
         notes: [
-            `from catalog facts: ${(active / 1e9).toFixed(2)}B active parameters at the file's average ${((bytesPerParameter * 8) as number).toFixed(2)} bits per weight`,
+            `from catalog facts: ${(active / 1e9).toFixed(2)}B active parameters at the file's average ` +
+                `${(bytesPerParameter * 8).toFixed(2)} bits per weight`,
             "no shape in the catalog, so the KV cache per token is unknown"
         ]
     });

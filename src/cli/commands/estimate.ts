@@ -27,7 +27,8 @@ export function registerEstimateCommand(program: Command): void {
     program
         .command("estimate")
         .description(
-            "Upper bound and typical pp/tg tokens/sec of a model, and whether it fits, on a hardware profile (hardware.yaml) or on this machine once calibrated: a roofline from the model's bytes per token."
+            "Upper bound and typical pp/tg tokens/sec of a model, and whether it fits, on a hardware profile " +
+                "(hardware.yaml) or on this machine once calibrated: a roofline from the model's bytes per token."
         )
         .argument(
             "[model]",
