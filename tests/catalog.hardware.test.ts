@@ -150,7 +150,7 @@ describe("finding hardware the way people write it", async () => {
             ["apple-m1:16", "apple-m1-pro:16", "apple-m2:16", "apple-m2-pro:16", "apple-m3:16", "apple-m4:16"]
         ],
         ["Raspberry Pi", "raspberry-pi", ["raspberry-pi-4:1/2/4/8", "raspberry-pi-5:2/4/8/16"]],
-        ["smartphone", "phone", ["galaxy-s24-ultra:12", "galaxy-s25-ultra:12/16"]]
+        ["smartphone", "phone", ["galaxy-s24:8", "galaxy-s24-ultra:12", "galaxy-s25-ultra:12/16"]]
     ];
     it.each(cases)("%s → %s", (text, id, members) => {
         const target = findHardware(hardware, text)!;
