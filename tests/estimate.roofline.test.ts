@@ -4,6 +4,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {defaultHardwarePath, findHardware, loadHardware} from "../src/catalog/hardware.js";
 import {bytesPerTokenFromCatalogFacts, bytesPerTokenFromShape} from "../src/gguf/bytes-per-token.js";
+import {findShapePreset} from "../src/gguf/shape-presets.js";
 import {
     CALIBRATION_SCHEMA_VERSION,
     calibrationMismatch,
@@ -381,5 +382,41 @@ describe("this machine's calibration", async () => {
         ]);
         expect(result.need.kvBytes).toBe(131072 * 8192);
         for (const member of result.members) expect(member.fit.map((fit) => fit.memoryGiB)).toEqual([16]);
+    });
+});
+
+describe("calibrating a machine (tiny twins, real llama.cpp runs)", () => {
+    it("measures, fits and stores a calibration that estimate can use", async () => {
+        const {calibrate} = await import("../src/estimate/calibration.js");
+        const dir = await mkdtemp(join(tmpdir(), "llmproof-calibrate-test-"));
+        const env = {LLMPROOF_CALIBRATION: join(dir, "calibration.json")};
+        const tiny = findShapePreset("tiny-test").shape;
+        const {calibration, path} = await calibrate({
+            threads: 1,
+            nGen: 4,
+            nPrompt: 8,
+            repetitions: 1,
+            rounds: 1,
+            twins: [
+                {label: "tiny-test Q8_0", shape: tiny, quant: "Q8_0"},
+                {label: "tiny-test F32", shape: tiny, quant: "F32"}
+            ],
+            env
+        });
+        expect(path).toBe(env.LLMPROOF_CALIBRATION);
+        expect(await loadCalibration(env)).toEqual(calibration);
+        expect(calibration.points.map((point) => point.label)).toEqual(["tiny-test Q8_0", "tiny-test F32"]);
+        // The F32 twin reads about 3.8x the bytes of the Q8_0 one, by the same rule the estimator uses.
+        const [q8, f32] = calibration.points;
+        expect(f32!.bytesPerToken / q8!.bytesPerToken).toBeGreaterThan(3.5);
+        for (const point of calibration.points) {
+            expect(point.tokensPerSecond).toBeGreaterThan(0);
+            expect(point.ppTokensPerSecond).toBeGreaterThan(0);
+        }
+        expect(calibration.kernel.bytesPerSecond).toBeGreaterThan(0);
+        expect(calibration.fit.effectiveBandwidth).toBeGreaterThan(0);
+        expect(calibration.fit.secondsPerLayer).toBeGreaterThanOrEqual(0);
+        expect(calibration.ppOpsPerSecond!.low).toBeLessThanOrEqual(calibration.ppOpsPerSecond!.high);
+        expect(calibration.backend).toBe("cpu");
     });
 });

@@ -155,6 +155,8 @@ export interface CalibrateOptions {
     /** Prompt tokens of the pp test (default 128; 0 skips it). */
     nPrompt?: number;
     repetitions?: number;
+    /** Interleaved rounds (default 2). */
+    rounds?: number;
     twins?: TwinSpec[];
     env?: NodeJS.ProcessEnv;
 }
@@ -176,7 +178,8 @@ export async function calibrate(options: CalibrateOptions): Promise<{calibration
         threads: options.threads,
         nGen: options.nGen ?? 64,
         nPrompt: options.nPrompt ?? 128,
-        repetitions: options.repetitions ?? 3
+        repetitions: options.repetitions ?? 3,
+        rounds: options.rounds
     });
     const fit = fitCalibratedCost(points);
     const calibration: Calibration = {
