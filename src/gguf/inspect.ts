@@ -234,7 +234,7 @@ function tensorLayout(displayName: string, tensor: GgufTensorInfo): TensorLayout
 }
 
 /** Routed-expert tensors (`ffn_gate_exps`, `ffn_down_exps.bias`, old per-expert `ffn_up.3`); shared experts (`_shexp`) are not. */
-const EXPERT_TENSOR_PATTERN = /\.ffn_[a-z_]+_exps(\.|$)|\.ffn_(gate|up|down)\.\d+\./;
+export const EXPERT_TENSOR_PATTERN = /\.ffn_[a-z_]+_exps(\.|$)|\.ffn_(gate|up|down)\.\d+\./;
 
 /** All facts that follow from the header and the part sizes (everything but the memory estimate). */
 export function factsFromHeader(header: GgufHeader): GgufFacts {
