@@ -121,10 +121,16 @@ export function scoreDocument(
             const candidates = annotations.filter(
                 (annotation) => annotation.at && at && (contains(annotation.at, at) || contains(at, annotation.at))
             );
+            // Then an overlap; then the same sentence and the same kind (a figure just outside the quoted words).
+            const quoteAt = locate(normalizedDocument, claim.quote);
             const fallback =
                 candidates.length > 0
                     ? candidates
-                    : annotations.filter((annotation) => annotation.at && at && overlaps(annotation.at, at));
+                    : annotations.filter((annotation) => annotation.at && at && overlaps(annotation.at, at)).length > 0
+                      ? annotations.filter((annotation) => annotation.at && at && overlaps(annotation.at, at))
+                      : annotations.filter(
+                            (annotation) => annotation.at && quoteAt && annotation.item.kind === claim.kind && contains(quoteAt, annotation.at)
+                        );
             const sorted = [...fallback].sort(
                 (a, b) =>
                     Number(b.item.kind === claim.kind) - Number(a.item.kind === claim.kind) ||

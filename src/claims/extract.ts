@@ -116,7 +116,7 @@ const QUANT_SUBJECT = /^(?:[\d]+\/\s*)?(?:[\w ]{0,24}:\s*)?(?:our\s+|the\s+)?(?:
 
 /** "The Lite engine is built on Llama 3.2 1B": a name the issue gives a model, with the quant it names. */
 const ALIAS_DEFINITION =
-    /\b(?:the|our|its)\s+((?:[A-Z][\w-]*\s)?[A-Z][\w-]*(?:\s(?:engine|edition|tier|version|app|option|plan|variant|model))?)\s+(?:is built on|is based on|builds on|uses|runs|is powered by|wraps|ships with)\s+$/;
+    /\b(?:[Tt]he|[Oo]ur|[Ii]ts)\s+((?:[A-Z][\w-]*\s)?[A-Z][\w-]*(?:\s(?:engine|edition|tier|version|app|option|plan|variant|model))?)\s+(?:is built on|is based on|builds on|uses|runs|is powered by|wraps|ships with)\s+$/;
 
 interface ModelRef {
     model: CatalogModel;
@@ -136,9 +136,12 @@ interface State {
     aliases: Alias[];
     /** The document's own subject (front matter base_model, or a model named in its title). */
     docModel: CatalogModel | null;
+    docFromFrontMatter: boolean;
     /** A quant the issue says its builds are ("Our Q4_K_M builds"). */
     docQuant: string | null;
     previousText: string;
+    /** The last question asked (a thread's answer takes its model and quant), with what it names. */
+    lastQuestion: {unit: number; model: CatalogModel | null; quant: string | null} | null;
     /** How often each model has been named so far (a box sums up the story's most-named model). */
     counts: Map<CatalogModel, number>;
 }
@@ -159,11 +162,12 @@ export function extractClaims(text: string, catalog: Catalog, name?: string): Ex
     const document = readDocument(text, name);
     const claims: Claim[] = [];
     const boxes = new Map<number, MetricBox>();
-    const state: State = {lastModel: null, lastQuant: null, aliases: [], docModel: null, docQuant: null, previousText: "", counts: new Map()};
+    const state: State = {lastModel: null, lastQuant: null, aliases: [], docModel: null, docQuant: null, previousText: "", lastQuestion: null, counts: new Map(), docFromFrontMatter: false};
     const front = document.frontMatter;
     for (const key of ["base_model", "model_name", "model"]) {
         const value = front[key];
         if (value && !state.docModel) state.docModel = findModel(catalog, value) ?? null;
+        state.docFromFrontMatter = state.docModel !== null;
     }
     if (!state.docModel && document.title) state.docModel = findModelsInText(catalog, document.title)[0]?.model ?? null;
 
@@ -196,7 +200,8 @@ function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: 
     const mentions = findModelsInText(catalog, text).filter((mention) => !overlapsAny(people, mention.start, mention.end));
     const aliasMentions = aliasesIn(text, state);
     const quants = findQuantMentions(text);
-    const question = /\?\s*$/.test(state.previousText) ? state.previousText.toLowerCase() : "";
+    const asked = state.lastQuestion && unitIndex - state.lastQuestion.unit <= 3 ? state.lastQuestion : null;
+    const question = asked ? (asked as {text?: string}).text ?? "" : "";
 
     // Learn names the issue gives models ("The Pro engine uses Qwen3-4B") and quants it states for its builds.
     for (const mention of mentions) {
@@ -293,6 +298,10 @@ function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: 
             if (detector.kind !== "unverifiable" && result.some((claim) => claim.kind === detector.kind)) continue;
             const reason = String((found.detection.extra as {reason?: string} | undefined)?.reason ?? "");
             if (detector.kind === "unverifiable" && reasons.has(reason)) continue;
+            if (detector.kind === "unverifiable") {
+                const clause = clauseAround(text, found.start, found.end);
+                if (result.some((claim) => claim.kind === "unverifiable" && claim.span && claim.span[0] - unit.offset >= clause.start && claim.span[0] - unit.offset < clause.end)) continue;
+            }
             // Popularity of something said with a figure already counted as a claim is the same claim.
             if (detector.kind === "unverifiable" && result.some((claim) => claim.span && claim.span[0] - unit.offset >= found.start && claim.span[0] - unit.offset < found.end)) continue;
             const clause = clauseAround(text, found.start, found.end);
@@ -332,6 +341,13 @@ function remember(
     aliases: {model: CatalogModel; quant: string | null; start: number}[],
     quants: QuantMention[]
 ): void {
+    if (/\?["'”’)]*$/.test(unit.text.trim()))
+        state.lastQuestion = {
+            unit: unitIndex,
+            model: mentions[0]?.model ?? aliases[0]?.model ?? null,
+            quant: quants.find((quant) => !quant.asBaseline && !SIXTEEN.has(quant.quant))?.quant ?? null,
+            text: unit.text.toLowerCase()
+        } as State["lastQuestion"];
     const lastMention = [...mentions, ...aliases.map((alias) => ({...alias, end: alias.start}))].sort((a, b) => a.start - b.start).pop();
     for (const mention of mentions) state.counts.set(mention.model, (state.counts.get(mention.model) ?? 0) + 1);
     if (lastMention) state.lastModel = {model: lastMention.model, section: unit.section, block: unit.block, unit: unitIndex};
@@ -427,8 +443,10 @@ function buildClaim(input: BuildInput): Claim | null {
         else {
             const pointsBack = REFERS_BACK.test(clauseText) || REFERS_BACK.test(text) || (input.unit.where === "body" && state.previousText.trim().endsWith("?") && !/^[A-Z][a-z]+ [a-z]+ (?:is|are|was|has)\b/.test(text));
             const recent = state.lastModel && state.lastModel.section === unit.section && input.unitIndex - state.lastModel.unit <= 6;
-            if (pointsBack && recent) [model, via] = [{model: state.lastModel!.model, mention: state.lastModel!.model.name}, "context"];
-            else if (pointsBack && state.docModel) [model, via] = [{model: state.docModel, mention: state.docModel.name}, "context"];
+            const answer = state.lastQuestion && input.unitIndex - state.lastQuestion.unit <= 3 && input.unitIndex !== state.lastQuestion.unit ? state.lastQuestion : null;
+            if (answer?.model && input.mentions.length === 0) [model, via] = [{model: answer.model, mention: answer.model.name}, "context"];
+            else if (pointsBack && recent) [model, via] = [{model: state.lastModel!.model, mention: state.lastModel!.model.name}, "context"];
+            else if (state.docModel && (kind !== "unverifiable" || state.docFromFrontMatter)) [model, via] = [{model: state.docModel, mention: state.docModel.name}, "context"];
         }
     }
 
@@ -449,6 +467,8 @@ function buildClaim(input: BuildInput): Claim | null {
         quant = findQuantMentions(unit.caption).find((mention) => !mention.asBaseline && !SIXTEEN.has(mention.quant))?.quant ?? null;
         if (quant) quantSource = "context";
     }
+    const answer = state.lastQuestion && input.unitIndex - state.lastQuestion.unit <= 3 && input.unitIndex !== state.lastQuestion.unit ? state.lastQuestion : null;
+    if (!quant && answer?.quant && model && answer.model === model.model) [quant, quantSource] = [answer.quant, "context"];
     if (!quant) {
         const alias = input.aliasMentions.find((item) => item.quant);
         if (alias?.quant) [quant, quantSource] = [alias.quant, "context"];
@@ -460,7 +480,8 @@ function buildClaim(input: BuildInput): Claim | null {
     if (!quant && model && state.docQuant && kind === "hardware-fit") [quant, quantSource] = [state.docQuant, "context"];
 
     // A figure about models in general, or with nothing to be about, is not a claim.
-    const subjectType = model ? "model" : quant ? "quant" : "general";
+    const quantMatters = kind !== "parameter-count" && kind !== "active-parameters" && kind !== "unverifiable";
+    const subjectType = model ? "model" : quant && quantMatters ? "quant" : "general";
     if (kind !== "unverifiable" && subjectType === "general" && !(detection.extra as {keepGeneral?: boolean} | undefined)?.keepGeneral) return null;
     if (kind === "unverifiable" && !model && !(detection.extra as {keepGeneral?: boolean} | undefined)?.keepGeneral) return null;
 

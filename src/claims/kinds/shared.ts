@@ -27,7 +27,7 @@ export const TOLERANCE = {
     size: {relative: 0.03, absolute: 0, approximate: 0.05},
     bits: {relative: 0.03, absolute: 0, approximate: 0.05},
     params: {relative: 0.05, absolute: 0, approximate: 0.08},
-    percent: {relative: 0, absolute: 3, approximate: 3},
+    percent: {relative: 0, absolute: 3, approximate: 0},
     ratio: {relative: 0.1, absolute: 0, approximate: 0.12},
     quality: {relative: 0.2, absolute: 0, approximate: 0.25},
     speed: {relative: 0.1, absolute: 0, approximate: 0.12}
