@@ -56,10 +56,18 @@ for (const corpus of corpora) {
 }
 
 if (values.json) {
-    process.stdout.write(`${JSON.stringify(results.map(({corpus, score}) => ({corpus, rows: score.rows, total: score.total})), null, 2)}\n`);
+    process.stdout.write(
+        `${JSON.stringify(
+            results.map(({corpus, score}) => ({corpus, rows: score.rows, total: score.total})),
+            null,
+            2
+        )}\n`
+    );
 } else {
     for (const {corpus, score, seconds} of results) {
-        process.stdout.write(`\n## ${corpus.slice(projectRoot.length)} (${score.documents.length} documents, ${seconds.toFixed(1)} s)\n\n`);
+        process.stdout.write(
+            `\n## ${corpus.slice(projectRoot.length)} (${score.documents.length} documents, ${seconds.toFixed(1)} s)\n\n`
+        );
         process.stdout.write(`${renderScoreTable(score)}\n`);
         if (values.verbose) {
             for (const document of score.documents) {
@@ -73,9 +81,18 @@ if (values.json) {
                                 `[${outcome.found.claimed}] ${outcome.found.actual ?? ""} :: ${outcome.found.note?.slice(0, 160) ?? ""}`
                         );
                 }
-                for (const claim of document.extra) lines.push(`  EXTRA  ${claim.kind}/${claim.verdict} [${claim.claimed}] in: ${claim.quote.slice(0, 100)}`);
-                for (const claim of document.duplicates) lines.push(`  DUP    ${claim.kind}/${claim.verdict} [${claim.claimed}] in: ${claim.quote.slice(0, 100)}`);
-                for (const hit of document.distractorHits) lines.push(`  DISTR  "${hit.quote}" became ${hit.claim.kind}/${hit.claim.verdict} [${hit.claim.claimed}]`);
+                for (const claim of document.extra)
+                    lines.push(
+                        `  EXTRA  ${claim.kind}/${claim.verdict} [${claim.claimed}] in: ${claim.quote.slice(0, 100)}`
+                    );
+                for (const claim of document.duplicates)
+                    lines.push(
+                        `  DUP    ${claim.kind}/${claim.verdict} [${claim.claimed}] in: ${claim.quote.slice(0, 100)}`
+                    );
+                for (const hit of document.distractorHits)
+                    lines.push(
+                        `  DISTR  "${hit.quote}" became ${hit.claim.kind}/${hit.claim.verdict} [${hit.claim.claimed}]`
+                    );
                 if (lines.length > 0) process.stdout.write(`\n${document.document}\n${lines.join("\n")}\n`);
             }
         }

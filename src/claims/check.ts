@@ -3,8 +3,8 @@ import {basename, extname, join} from "node:path";
 import {parse as parseYaml} from "yaml";
 import {findModel} from "../catalog/lookup.js";
 import type {Catalog} from "../catalog/schema.js";
-import {UserError} from "../util/errors.js";
-import {logInfo} from "../util/log.js";
+import {errorMessage, UserError} from "../util/errors.js";
+import {logInfo, logWarning} from "../util/log.js";
 import {EvidenceCache, gatherEvidence, type EvidenceOptions, type GatheredEvidence} from "./evidence.js";
 import {extractClaims, parseClaimedFigure} from "./extract.js";
 import {linkClaim} from "./link.js";
@@ -95,10 +95,17 @@ export function countVerdicts(checked: readonly CheckedClaim[]): VerdictCounts {
     return counts;
 }
 
-function sidecarToClaims(items: readonly SidecarClaim[], offset: number, boxes: MetricBox[], catalog: Catalog): Claim[] {
+function sidecarToClaims(
+    items: readonly SidecarClaim[],
+    offset: number,
+    boxes: MetricBox[],
+    catalog: Catalog
+): Claim[] {
     return items.map((item, index) => {
         const id = `s${offset + index + 1}`;
-        const claimed: Record<string, unknown> = item.claimed ? parseClaimedFigure(item.claimed) : {text: item.quote, value: null, unit: null};
+        const claimed: Record<string, unknown> = item.claimed
+            ? parseClaimedFigure(item.claimed)
+            : {text: item.quote, value: null, unit: null};
         claimed.text = item.claimed ?? item.quote;
         if (item.baseline) claimed.baseline = item.baseline;
         let box: Claim["box"] = null;
@@ -109,15 +116,33 @@ function sidecarToClaims(items: readonly SidecarClaim[], offset: number, boxes: 
                 boxes.push(target);
             }
             target.items.push({label: item.box.label, value: item.claimed ?? item.quote, claimId: id});
-            box = {box: target.index, line: target.items.length - 1, title: target.title, label: item.box.label, value: item.claimed ?? item.quote};
+            box = {
+                box: target.index,
+                line: target.items.length - 1,
+                title: target.title,
+                label: item.box.label,
+                value: item.claimed ?? item.quote
+            };
         }
         const model = item.model ? findModel(catalog, item.model) : undefined;
         const extra: Record<string, unknown> = {};
         if (item.kind === "hardware-fit")
-            extra.hardware = {class: item.hardware ?? "memory", memoryBytes: typeof claimed.value === "number" ? claimed.value : null, memoryKind: "any", form: "fits"};
-        if (item.kind === "speed") extra.speed = {form: claimed.unit === "tok/s" ? "tokens-per-second" : claimed.value == null ? "qualitative" : "ratio", direction: "faster"};
+            extra.hardware = {
+                class: item.hardware ?? "memory",
+                memoryBytes: typeof claimed.value === "number" ? claimed.value : null,
+                memoryKind: "any",
+                form: "fits"
+            };
+        if (item.kind === "speed")
+            extra.speed = {
+                form: claimed.unit === "tok/s" ? "tokens-per-second" : claimed.value == null ? "qualitative" : "ratio",
+                direction: "faster"
+            };
         if (item.kind === "quality-loss")
-            extra.quality = claimed.value == null ? {strictness: qualityStrictness(item.claimed ?? item.quote), metric: null} : {strictness: "numeric", metric: "perplexity"};
+            extra.quality =
+                claimed.value == null
+                    ? {strictness: qualityStrictness(item.claimed ?? item.quote), metric: null}
+                    : {strictness: "numeric", metric: "perplexity"};
         if (item.kind === "unverifiable") extra.reason = item.reason ?? "stated as unverifiable in the sidecar";
         return ClaimSchema.parse({
             id,
@@ -157,6 +182,10 @@ const SIDECAR_SUFFIXES = [".claims.yaml", ".claims.yml", ".claims.json"];
 export async function expandIssuePaths(paths: readonly string[]): Promise<string[]> {
     const files: string[] = [];
     for (const path of paths) {
+        if (path === "-") {
+            files.push("-");
+            continue;
+        }
         const info = await stat(path).catch(() => null);
         if (!info) throw new UserError(`Issue file or folder not found: ${path}.`);
         if (info.isDirectory()) {
@@ -165,6 +194,8 @@ export async function expandIssuePaths(paths: readonly string[]): Promise<string
                 .sort();
             if (entries.length === 0) throw new UserError(`No issue files (.md, .txt) in ${path}.`);
             files.push(...entries.map((name) => join(path, name)));
+        } else if (!info.isFile()) {
+            throw new UserError(`${path} is not a regular file (a FIFO or device cannot be read as an issue).`);
         } else {
             files.push(path);
         }
@@ -225,6 +256,8 @@ async function siblingSidecar(issuePath: string): Promise<string | null> {
 export interface CheckFilesOptions extends Omit<CheckOptions, "sidecarClaims" | "issueName" | "cache"> {
     /** A sidecar given with --claims; sidecars next to each issue are read too. */
     sidecarPath?: string;
+    /** The text of `-` (standard input). */
+    stdinText?: string;
 }
 
 export async function checkIssueFiles(paths: readonly string[], options: CheckFilesOptions): Promise<IssueReport[]> {
@@ -233,18 +266,60 @@ export async function checkIssueFiles(paths: readonly string[], options: CheckFi
     const cache = new EvidenceCache();
     const reports: IssueReport[] = [];
     for (const file of files) {
-        const text = await readFile(file, "utf8").catch((error: unknown) => {
-            throw new UserError(
-                `Cannot read the issue ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
-                {cause: error}
+        // One issue that cannot be read or checked is reported as such; the others' reports are kept.
+        try {
+            if (file !== "-") {
+                const info = await stat(file);
+                if (!info.isFile())
+                    throw new UserError(`${file} is not a regular file (a FIFO or device cannot be read as an issue).`);
+                if (info.size > MAX_ISSUE_BYTES)
+                    throw new UserError(
+                        `The issue ${file} is ${Math.round(info.size / 1024 / 1024)} MB; check reads issues up to ${MAX_ISSUE_BYTES / 1024 / 1024} MB.`
+                    );
+            }
+            const text =
+                file === "-"
+                    ? (options.stdinText ?? "")
+                    : await readFile(file, "utf8").catch((error: unknown) => {
+                          throw new UserError(
+                              `Cannot read the issue ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+                              {cause: error}
+                          );
+                      });
+            const sidecars: SidecarClaim[] = [];
+            if (explicit && (file === "-" || sidecarApplies(explicit, file))) sidecars.push(...explicit.claims);
+            const sibling = file === "-" ? null : await siblingSidecar(file);
+            if (sibling && sibling !== options.sidecarPath) sidecars.push(...(await loadSidecar(sibling)).claims);
+            logInfo(`checking ${file === "-" ? "standard input" : file} …`);
+            reports.push(
+                await checkIssue(text, {
+                    ...options,
+                    sidecarClaims: sidecars,
+                    issueName: file === "-" ? "<stdin>" : file,
+                    cache
+                })
             );
-        });
-        const sidecars: SidecarClaim[] = [];
-        if (explicit && sidecarApplies(explicit, file)) sidecars.push(...explicit.claims);
-        const sibling = await siblingSidecar(file);
-        if (sibling && sibling !== options.sidecarPath) sidecars.push(...(await loadSidecar(sibling)).claims);
-        logInfo(`checking ${file} …`);
-        reports.push(await checkIssue(text, {...options, sidecarClaims: sidecars, issueName: file, cache}));
+        } catch (error) {
+            if (files.length === 1) throw error;
+            const message = error instanceof UserError ? error.message : `unexpected error: ${errorMessage(error)}`;
+            logWarning(`${file}: ${message}`);
+            reports.push(failedReport(file, message, options));
+        }
     }
     return reports;
+}
+
+/** The report of an issue that could not be checked: no claims, the reason as `error`. */
+function failedReport(file: string, message: string, options: CheckFilesOptions): IssueReport {
+    return IssueReportSchema.parse({
+        issue: file,
+        title: null,
+        mode: {offline: options.offline ?? false, measure: options.measure ?? false},
+        claims: [],
+        boxes: [],
+        verifiedNumbers: [],
+        counts: {supported: 0, refuted: 0, inconclusive: 0, unverifiable: 0},
+        warnings: [message],
+        error: message
+    });
 }

@@ -129,7 +129,11 @@ export function scoreDocument(
                     : annotations.filter((annotation) => annotation.at && at && overlaps(annotation.at, at)).length > 0
                       ? annotations.filter((annotation) => annotation.at && at && overlaps(annotation.at, at))
                       : annotations.filter(
-                            (annotation) => annotation.at && quoteAt && annotation.item.kind === claim.kind && contains(quoteAt, annotation.at)
+                            (annotation) =>
+                                annotation.at &&
+                                quoteAt &&
+                                annotation.item.kind === claim.kind &&
+                                contains(quoteAt, annotation.at)
                         );
             const sorted = [...fallback].sort(
                 (a, b) =>
@@ -237,7 +241,11 @@ export function summarize(documents: DocumentScore[], distractorCount: number): 
                 if (outcome.kindRight) extractedRow.extractedRight++;
             }
         }
-        for (const claim of [...document.extra, ...document.duplicates, ...document.distractorHits.map((h) => h.claim)]) {
+        for (const claim of [
+            ...document.extra,
+            ...document.duplicates,
+            ...document.distractorHits.map((h) => h.claim)
+        ]) {
             const entry = row(claim.kind);
             entry.extracted++;
             if (claim.verdict === "supported") entry.falseSupported++;

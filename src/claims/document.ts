@@ -46,8 +46,30 @@ export interface IssueDocument {
 }
 
 /** Abbreviations after which Intl.Segmenter may cut but a sentence does not end. */
-export const ABBREVIATIONS = ["e.g.", "i.e.", "vs.", "etc.", "approx.", "no.", "fig.", "cf.", "dr.", "mr.", "ms.", "mrs.", "inc.", "ltd.", "st.", "ca.", "c.", "v."];
-const ABBREVIATION_END = new RegExp(`(?:^|\\s|\\()(?:${ABBREVIATIONS.map((item) => item.replace(/\./g, "\\.")).join("|")})\\s*$`, "i");
+export const ABBREVIATIONS = [
+    "e.g.",
+    "i.e.",
+    "vs.",
+    "etc.",
+    "approx.",
+    "no.",
+    "fig.",
+    "cf.",
+    "dr.",
+    "mr.",
+    "ms.",
+    "mrs.",
+    "inc.",
+    "ltd.",
+    "st.",
+    "ca.",
+    "c.",
+    "v."
+];
+const ABBREVIATION_END = new RegExp(
+    `(?:^|\\s|\\()(?:${ABBREVIATIONS.map((item) => item.replace(/\./g, "\\.")).join("|")})\\s*$`,
+    "i"
+);
 
 const segmenter = new Intl.Segmenter("en", {granularity: "sentence"});
 
@@ -79,7 +101,11 @@ export function looksLikeMarkdown(text: string, name?: string): boolean {
     if (name && /\.(md|markdown)$/i.test(name)) return true;
     if (name && /\.(txt|text)$/i.test(name)) return false;
     const head = text.slice(0, 200_000);
-    return /^#{1,6}\s\S/m.test(head) || /^\s*\|.*\|\s*$\n^\s*\|?\s*:?-{3,}/m.test(head) || /\[[^\]\n]{1,200}\]\([^)\s]{1,500}\)/.test(head);
+    return (
+        /^#{1,6}\s\S/m.test(head) ||
+        /^\s*\|.*\|\s*$\n^\s*\|?\s*:?-{3,}/m.test(head) ||
+        /\[[^\]\n]{1,200}\]\([^)\s]{1,500}\)/.test(head)
+    );
 }
 
 const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]{0,20000}?)\r?\n---[ \t]*(?:\r?\n|$)/;
@@ -206,7 +232,10 @@ class Builder {
 }
 
 function normalizeForRepeat(text: string): string {
-    return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+    return text
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}]+/gu, " ")
+        .trim();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,7 +260,12 @@ export function splitBoxLine(line: string): {label: string; value: string} | nul
         if (/^[-−+~≈<>≥≤]?\$?\d/.test(tokens[position]!)) {
             index = position;
             // "not even 1 GB", "about 3B": the words of a bound go with the value.
-            while (index > 1 && /^(about|around|roughly|~|under|over|below|above|not|even|only|just|nearly|up|to|at|least|most)$/i.test(tokens[index - 1]!))
+            while (
+                index > 1 &&
+                /^(about|around|roughly|~|under|over|below|above|not|even|only|just|nearly|up|to|at|least|most)$/i.test(
+                    tokens[index - 1]!
+                )
+            )
                 index--;
             break;
         }
@@ -252,7 +286,8 @@ function inlineText(node: Nodes): string {
         if (current.type === "text" || current.type === "inlineCode") parts.push(current.value);
         else if (current.type === "html") parts.push(htmlToText(current.value));
         else if (current.type === "break") parts.push(" ");
-        else if ("children" in current) for (let i = current.children.length - 1; i >= 0; i--) stack.push(current.children[i] as Nodes);
+        else if ("children" in current)
+            for (let i = current.children.length - 1; i >= 0; i--) stack.push(current.children[i] as Nodes);
     }
     return parts.join("");
 }
@@ -281,7 +316,9 @@ function readMarkdown(text: string, builder: Builder): void {
                 const lines = value.split("\n").filter((line) => line.trim());
                 const boxes = lines.map(splitBoxLine);
                 if (lines.length >= 2 && boxes.every((box) => box !== null)) {
-                    lines.forEach((line, index) => builder.boxLine(boxes[index]!.label, boxes[index]!.value, offset, line.trim()));
+                    lines.forEach((line, index) =>
+                        builder.boxLine(boxes[index]!.label, boxes[index]!.value, offset, line.trim())
+                    );
                 } else {
                     builder.prose(value, offset, "body", quoted);
                     lastProse = value;
@@ -311,7 +348,8 @@ function readMarkdown(text: string, builder: Builder): void {
             default:
                 if ("children" in node) {
                     const inner = quoted || node.type === "blockquote";
-                    for (let i = node.children.length - 1; i >= 0; i--) stack.push({node: node.children[i] as Nodes, quoted: inner});
+                    for (let i = node.children.length - 1; i >= 0; i--)
+                        stack.push({node: node.children[i] as Nodes, quoted: inner});
                 }
         }
     }
@@ -323,7 +361,10 @@ function readTable(table: Table, builder: Builder, caption: string | null): void
     const headers = head.children.map((cell) => inlineText(cell).trim());
     for (const row of rows) {
         builder.block++;
-        const cells = row.children.map((cell) => ({text: inlineText(cell).trim(), offset: cell.position?.start.offset ?? 0}));
+        const cells = row.children.map((cell) => ({
+            text: inlineText(cell).trim(),
+            offset: cell.position?.start.offset ?? 0
+        }));
         const rowLabel = cells[0]?.text ?? "";
         cells.forEach((cell, index) => {
             if (index === 0 || !cell.text || !/\p{N}/u.test(cell.text)) return;
@@ -347,7 +388,12 @@ function readPlainText(text: string, builder: Builder, base: number, fromHtml = 
         const quoteMatch = /^(\s*)((?:>\s?)+)/.exec(raw);
         const body = quoteMatch ? raw.slice(quoteMatch[0].length) : raw;
         const indent = /^\s*/.exec(raw)![0].length;
-        lines.push({text: body.replace(/\r$/, ""), offset: offset + (raw.length - body.length), indent, quoted: quoteMatch !== null});
+        lines.push({
+            text: body.replace(/\r$/, ""),
+            offset: offset + (raw.length - body.length),
+            indent,
+            quoted: quoteMatch !== null
+        });
     }
     let group: typeof lines = [];
     const flush = (): void => {
@@ -370,11 +416,19 @@ function readPlainText(text: string, builder: Builder, base: number, fromHtml = 
 /** Bullet markers of plain-text lists ("- ", "• ", "1. ", "3/ " as in numbered posts). */
 const BULLET = /^\s*(?:[-*+•·▪]|\d{1,3}[.)/])\s+/;
 
-function emitGroup(group: {text: string; offset: number; quoted: boolean}[], builder: Builder, fromHtml: boolean): void {
+function emitGroup(
+    group: {text: string; offset: number; quoted: boolean}[],
+    builder: Builder,
+    fromHtml: boolean
+): void {
     const quoted = group[0]!.quoted;
     const stripped = group.map((line) => {
         const bullet = BULLET.exec(line.text);
-        return {text: bullet ? line.text.slice(bullet[0].length) : line.text, offset: line.offset + (bullet?.[0].length ?? 0), bullet: bullet !== null};
+        return {
+            text: bullet ? line.text.slice(bullet[0].length) : line.text,
+            offset: line.offset + (bullet?.[0].length ?? 0),
+            bullet: bullet !== null
+        };
     });
     const boxes = stripped.map((line) => splitBoxLine(line.text));
     const isTitle = (line: string): boolean =>
@@ -382,7 +436,11 @@ function emitGroup(group: {text: string; offset: number; quoted: boolean}[], bui
     // A box: two or more short `label value` lines, maybe under a title line.
     const first = stripped[0]!;
     const rest = stripped.slice(1);
-    const titled = rest.length >= 2 && isTitle(first.text) && !/\p{N}/u.test(first.text) && boxes.slice(1).every((box) => box !== null);
+    const titled =
+        rest.length >= 2 &&
+        isTitle(first.text) &&
+        !/\p{N}/u.test(first.text) &&
+        boxes.slice(1).every((box) => box !== null);
     const bare = stripped.length >= 2 && boxes.every((box) => box !== null);
     if (!quoted && (titled || bare)) {
         builder.block++;
@@ -397,7 +455,8 @@ function emitGroup(group: {text: string; offset: number; quoted: boolean}[], bui
     // A lone title line (no sentence punctuation, short): its own heading-like unit.
     if (stripped.length === 1 && isTitle(first.text) && !first.bullet) {
         builder.block++;
-        if (/^[\p{Lu}\p{N}\s\p{P}\p{S}]+$/u.test(first.text) && first.text.trim().split(/\s+/).length <= 10) builder.section++;
+        if (/^[\p{Lu}\p{N}\s\p{P}\p{S}]+$/u.test(first.text) && first.text.trim().split(/\s+/).length <= 10)
+            builder.section++;
         if (builder.title === null && !fromHtml) builder.title = first.text.trim();
         builder.prose(first.text, first.offset, "heading", quoted);
         return;

@@ -27,7 +27,8 @@ export interface ExtractedIssue {
 // Quantization types as llama.cpp names them, and "16-bit"/"FP32" baselines.
 const QUANT_TYPE =
     /(?<![\p{L}\p{N}_])(I?Q[1-8]_(?:K_(?:XL|[SML])|K|[01]|XXS|XS|NL|S|M)|TQ[12]_0|MXFP4|BF16|FP16|F16|FP32|F32|FP8)(?![\p{L}\p{N}_])/giu;
-const BASELINE_BEFORE = /\b(than|vs\.?|versus|against|compared (?:to|with)|relative to|from|off|over|of)\s+(?:the\s+|an?\s+|its\s+|their\s+)?(?:model's\s+)?(?:released\s+|original\s+)?$/i;
+const BASELINE_BEFORE =
+    /\b(than|vs\.?|versus|against|compared (?:to|with)|relative to|from|off|over|of)\s+(?:the\s+|an?\s+|its\s+|their\s+)?(?:model's\s+)?(?:released\s+|original\s+)?$/i;
 
 interface QuantMention {
     quant: string;
@@ -112,7 +113,8 @@ const overlapsAny = (spans: readonly {start: number; end: number}[], start: numb
 const REFERS_BACK =
     /\b(it|its|it's|itself|this one|that one|the model|this model|the file|that file|the weights|the build|the gguf|the (?:same|base|original) model|of it|on it|the q\d\w*|the [fb]f?16|the download)\b/i;
 /** A sentence that opens with a quantization type is about the type, not a model ("Q4_K_M keeps 4.9 bpw"). */
-const QUANT_SUBJECT = /^(?:[\d]+\/\s*)?(?:[\w ]{0,24}:\s*)?(?:our\s+|the\s+)?(?:I?Q[1-8]_\w+|[2-8][- ]bit(?: quant\w*)?)(?:\s+(?:quant\w*|builds?|files?))?\s+(?!on\b|of\b|for\b|at\b)/i;
+const QUANT_SUBJECT =
+    /^(?:[\d]+\/\s*)?(?:[\w ]{0,24}:\s*)?(?:our\s+|the\s+)?(?:I?Q[1-8]_\w+|[2-8][- ]bit(?: quant\w*)?)(?:\s+(?:quant\w*|builds?|files?))?\s+(?!on\b|of\b|for\b|at\b)/i;
 
 /** "The Lite engine is built on Llama 3.2 1B": a name the issue gives a model, with the quant it names. */
 const ALIAS_DEFINITION =
@@ -162,7 +164,17 @@ export function extractClaims(text: string, catalog: Catalog, name?: string): Ex
     const document = readDocument(text, name);
     const claims: Claim[] = [];
     const boxes = new Map<number, MetricBox>();
-    const state: State = {lastModel: null, lastQuant: null, aliases: [], docModel: null, docQuant: null, previousText: "", lastQuestion: null, counts: new Map(), docFromFrontMatter: false};
+    const state: State = {
+        lastModel: null,
+        lastQuant: null,
+        aliases: [],
+        docModel: null,
+        docQuant: null,
+        previousText: "",
+        lastQuestion: null,
+        counts: new Map(),
+        docFromFrontMatter: false
+    };
     const front = document.frontMatter;
     for (const key of ["base_model", "model_name", "model"]) {
         const value = front[key];
@@ -197,11 +209,13 @@ export function extractClaims(text: string, catalog: Catalog, name?: string): Ex
 function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: State, offset: number): Claim[] {
     const text = unit.text;
     const people = personSpans(text);
-    const mentions = findModelsInText(catalog, text).filter((mention) => !overlapsAny(people, mention.start, mention.end));
+    const mentions = findModelsInText(catalog, text).filter(
+        (mention) => !overlapsAny(people, mention.start, mention.end)
+    );
     const aliasMentions = aliasesIn(text, state);
     const quants = findQuantMentions(text);
     const asked = state.lastQuestion && unitIndex - state.lastQuestion.unit <= 3 ? state.lastQuestion : null;
-    const question = asked ? (asked as {text?: string}).text ?? "" : "";
+    const question = asked ? ((asked as {text?: string}).text ?? "") : "";
 
     // Learn names the issue gives models ("The Pro engine uses Qwen3-4B") and quants it states for its builds.
     for (const mention of mentions) {
@@ -227,7 +241,8 @@ function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: 
     }
     const quantities = findQuantities(text).filter((quantity) => {
         if (unit.label !== null && quantity.start < unit.valueStart) return false;
-        if (overlapsAny(mentions, quantity.start, quantity.end) || overlapsAny(quants, quantity.start, quantity.end)) return false;
+        if (overlapsAny(mentions, quantity.start, quantity.end) || overlapsAny(quants, quantity.start, quantity.end))
+            return false;
         if (overlapsAny(people, quantity.start, quantity.end)) return false;
         // Glued to a word by a hyphen ("Qwen3-4B", "Pi-5"): part of a name.
         if (text[quantity.start - 1] === "-" && /[\p{L}\p{N}]/u.test(text[quantity.start - 2] ?? "")) return false;
@@ -253,7 +268,10 @@ function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: 
             if (unitWord && figure.closeness === "approximate") figure = withUnit(figure, unitWord[1]!);
         }
         // "KL divergence against F16 of 0.32": a bare number after a named metric takes the metric as its unit.
-        if (figure.family === "number" && /\b(?:kl[- ]?divergence|kld)\b[^.\d]{0,40}$/i.test(text.slice(Math.max(0, figure.start - 60), figure.start)))
+        if (
+            figure.family === "number" &&
+            /\b(?:kl[- ]?divergence|kld)\b[^.]{0,40}$/i.test(text.slice(Math.max(0, figure.start - 60), figure.start))
+        )
             figure = {...figure, unit: "kld"};
         if (figure.family === "number" && figure.unit !== "kld") continue;
         const clause = unit.label ? {start: 0, end: text.length} : clauseAround(text, figure.start, figure.end);
@@ -300,10 +318,28 @@ function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: 
             if (detector.kind === "unverifiable" && reasons.has(reason)) continue;
             if (detector.kind === "unverifiable") {
                 const clause = clauseAround(text, found.start, found.end);
-                if (result.some((claim) => claim.kind === "unverifiable" && claim.span && claim.span[0] - unit.offset >= clause.start && claim.span[0] - unit.offset < clause.end)) continue;
+                if (
+                    result.some(
+                        (claim) =>
+                            claim.kind === "unverifiable" &&
+                            claim.span &&
+                            claim.span[0] - unit.offset >= clause.start &&
+                            claim.span[0] - unit.offset < clause.end
+                    )
+                )
+                    continue;
             }
             // Popularity of something said with a figure already counted as a claim is the same claim.
-            if (detector.kind === "unverifiable" && result.some((claim) => claim.span && claim.span[0] - unit.offset >= found.start && claim.span[0] - unit.offset < found.end)) continue;
+            if (
+                detector.kind === "unverifiable" &&
+                result.some(
+                    (claim) =>
+                        claim.span &&
+                        claim.span[0] - unit.offset >= found.start &&
+                        claim.span[0] - unit.offset < found.end
+                )
+            )
+                continue;
             const clause = clauseAround(text, found.start, found.end);
             const claim = buildClaim({
                 unit,
@@ -348,25 +384,46 @@ function remember(
             quant: quants.find((quant) => !quant.asBaseline && !SIXTEEN.has(quant.quant))?.quant ?? null,
             text: unit.text.toLowerCase()
         } as State["lastQuestion"];
-    const lastMention = [...mentions, ...aliases.map((alias) => ({...alias, end: alias.start}))].sort((a, b) => a.start - b.start).pop();
+    const lastMention = [...mentions, ...aliases.map((alias) => ({...alias, end: alias.start}))]
+        .sort((a, b) => a.start - b.start)
+        .pop();
     for (const mention of mentions) state.counts.set(mention.model, (state.counts.get(mention.model) ?? 0) + 1);
-    if (lastMention) state.lastModel = {model: lastMention.model, section: unit.section, block: unit.block, unit: unitIndex};
+    if (lastMention)
+        state.lastModel = {model: lastMention.model, section: unit.section, block: unit.block, unit: unitIndex};
     const lastQuant = quants.filter((quant) => !quant.asBaseline && !SIXTEEN.has(quant.quant)).pop();
     if (lastQuant) state.lastQuant = {quant: lastQuant.quant, block: unit.block, unit: unitIndex};
     else if (lastMention && state.lastQuant && state.lastQuant.block !== unit.block) state.lastQuant = null;
 }
 
-function aliasesIn(text: string, state: State): {model: CatalogModel; quant: string | null; start: number; end: number}[] {
+function aliasesIn(
+    text: string,
+    state: State
+): {model: CatalogModel; quant: string | null; start: number; end: number}[] {
     const found: {model: CatalogModel; quant: string | null; start: number; end: number}[] = [];
     for (const alias of state.aliases) {
         const match = alias.pattern.exec(text);
-        if (match) found.push({model: alias.model, quant: alias.quant, start: match.index, end: match.index + match[0].length});
+        if (match)
+            found.push({
+                model: alias.model,
+                quant: alias.quant,
+                start: match.index,
+                end: match.index + match[0].length
+            });
     }
     return found;
 }
 
 function withUnit(quantity: Quantity, unit: string): Quantity {
-    const families: Record<string, Quantity["family"]> = {bpw: "bits", GB: "bytes", GiB: "bytes", MB: "bytes", MiB: "bytes", "%": "percent", "tok/s": "speed", B: "count"};
+    const families: Record<string, Quantity["family"]> = {
+        bpw: "bits",
+        GB: "bytes",
+        GiB: "bytes",
+        MB: "bytes",
+        MiB: "bytes",
+        "%": "percent",
+        "tok/s": "speed",
+        B: "count"
+    };
     const scale: Record<string, number> = {GB: 1e9, GiB: 2 ** 30, MB: 1e6, MiB: 2 ** 20, B: 1e9};
     return {...quantity, family: families[unit] ?? "number", unit, baseValue: quantity.value * (scale[unit] ?? 1)};
 }
@@ -423,7 +480,9 @@ function buildClaim(input: BuildInput): Claim | null {
         }
         return chosen?.model ?? null;
     };
-    const inClause = [...input.mentions, ...input.aliasMentions].filter((mention) => mention.start >= clause.start && mention.end <= clause.end);
+    const inClause = [...input.mentions, ...input.aliasMentions].filter(
+        (mention) => mention.start >= clause.start && mention.end <= clause.end
+    );
     if (!generic) {
         const fromLabel = nearest(input.labelMentions);
         const fromClause = nearest(inClause);
@@ -431,7 +490,11 @@ function buildClaim(input: BuildInput): Claim | null {
         const quantSubject = QUANT_SUBJECT.test(clauseText.trimStart()) && !REFERS_BACK.test(clauseText);
         if (fromLabel) [model, via] = [{model: fromLabel, mention: fromLabel.name}, "label"];
         else if (fromClause) [model, via] = [{model: fromClause, mention: fromClause.name}, "quote"];
-        else if (quantSubject && (kind === "bits-per-weight" || kind === "size-reduction" || kind === "speed" || kind === "quality-loss")) model = null;
+        else if (
+            quantSubject &&
+            (kind === "bits-per-weight" || kind === "size-reduction" || kind === "speed" || kind === "quality-loss")
+        )
+            model = null;
         else if (fromSentence) [model, via] = [{model: fromSentence, mention: fromSentence.name}, "quote"];
         else if (nearest(input.captionMentions)) {
             const caption = nearest(input.captionMentions)!;
@@ -441,17 +504,35 @@ function buildClaim(input: BuildInput): Claim | null {
             if (story) [model, via] = [{model: story, mention: story.name}, "context"];
         } else if (quantSubject) model = null;
         else {
-            const pointsBack = REFERS_BACK.test(clauseText) || REFERS_BACK.test(text) || (input.unit.where === "body" && state.previousText.trim().endsWith("?") && !/^[A-Z][a-z]+ [a-z]+ (?:is|are|was|has)\b/.test(text));
-            const recent = state.lastModel && state.lastModel.section === unit.section && input.unitIndex - state.lastModel.unit <= 6;
-            const answer = state.lastQuestion && input.unitIndex - state.lastQuestion.unit <= 3 && input.unitIndex !== state.lastQuestion.unit ? state.lastQuestion : null;
-            if (answer?.model && input.mentions.length === 0) [model, via] = [{model: answer.model, mention: answer.model.name}, "context"];
-            else if (pointsBack && recent) [model, via] = [{model: state.lastModel!.model, mention: state.lastModel!.model.name}, "context"];
-            else if (state.docModel && (kind !== "unverifiable" || state.docFromFrontMatter)) [model, via] = [{model: state.docModel, mention: state.docModel.name}, "context"];
+            const pointsBack =
+                REFERS_BACK.test(clauseText) ||
+                REFERS_BACK.test(text) ||
+                (input.unit.where === "body" &&
+                    state.previousText.trim().endsWith("?") &&
+                    !/^[A-Z][a-z]+ [a-z]+ (?:is|are|was|has)\b/.test(text));
+            const recent =
+                state.lastModel &&
+                state.lastModel.section === unit.section &&
+                input.unitIndex - state.lastModel.unit <= 6;
+            const answer =
+                state.lastQuestion &&
+                input.unitIndex - state.lastQuestion.unit <= 3 &&
+                input.unitIndex !== state.lastQuestion.unit
+                    ? state.lastQuestion
+                    : null;
+            if (answer?.model && input.mentions.length === 0)
+                [model, via] = [{model: answer.model, mention: answer.model.name}, "context"];
+            else if (pointsBack && recent)
+                [model, via] = [{model: state.lastModel!.model, mention: state.lastModel!.model.name}, "context"];
+            else if (state.docModel && (kind !== "unverifiable" || state.docFromFrontMatter))
+                [model, via] = [{model: state.docModel, mention: state.docModel.name}, "context"];
         }
     }
 
     // Quant: named with the figure (not as its baseline), in the label/row, with an alias, or just before.
-    const isBaseline = (mention: QuantMention): boolean => mention.asBaseline || (SIXTEEN.has(mention.quant) && kind !== "file-size" && kind !== "hardware-fit" && kind !== "bits-per-weight");
+    const isBaseline = (mention: QuantMention): boolean =>
+        mention.asBaseline ||
+        (SIXTEEN.has(mention.quant) && kind !== "file-size" && kind !== "hardware-fit" && kind !== "bits-per-weight");
     const subjectQuants = input.quants.filter((mention) => !isBaseline(mention));
     const clauseQuants = subjectQuants.filter((mention) => mention.start >= clause.start && mention.end <= clause.end);
     let quant: string | null = null;
@@ -464,29 +545,55 @@ function buildClaim(input: BuildInput): Claim | null {
     quant = labelQuant ?? pick(clauseQuants) ?? pick(subjectQuants);
     if (quant) quantSource = "claim";
     if (!quant && unit.caption) {
-        quant = findQuantMentions(unit.caption).find((mention) => !mention.asBaseline && !SIXTEEN.has(mention.quant))?.quant ?? null;
+        quant =
+            findQuantMentions(unit.caption).find((mention) => !mention.asBaseline && !SIXTEEN.has(mention.quant))
+                ?.quant ?? null;
         if (quant) quantSource = "context";
     }
-    const answer = state.lastQuestion && input.unitIndex - state.lastQuestion.unit <= 3 && input.unitIndex !== state.lastQuestion.unit ? state.lastQuestion : null;
-    if (!quant && answer?.quant && model && answer.model === model.model) [quant, quantSource] = [answer.quant, "context"];
+    const answer =
+        state.lastQuestion &&
+        input.unitIndex - state.lastQuestion.unit <= 3 &&
+        input.unitIndex !== state.lastQuestion.unit
+            ? state.lastQuestion
+            : null;
+    if (!quant && answer?.quant && model && answer.model === model.model)
+        [quant, quantSource] = [answer.quant, "context"];
     if (!quant) {
         const alias = input.aliasMentions.find((item) => item.quant);
         if (alias?.quant) [quant, quantSource] = [alias.quant, "context"];
     }
-    if (!quant && model && state.lastQuant && input.unitIndex - state.lastQuant.unit <= 4 && kind !== "parameter-count" && kind !== "active-parameters")
+    if (
+        !quant &&
+        model &&
+        state.lastQuant &&
+        input.unitIndex - state.lastQuant.unit <= 4 &&
+        kind !== "parameter-count" &&
+        kind !== "active-parameters"
+    )
         [quant, quantSource] = [state.lastQuant.quant, "context"];
     if (!quant && !model && state.lastQuant && state.lastQuant.block === unit.block && kind !== "unverifiable")
         [quant, quantSource] = [state.lastQuant.quant, "context"];
-    if (!quant && model && state.docQuant && kind === "hardware-fit") [quant, quantSource] = [state.docQuant, "context"];
+    if (!quant && model && state.docQuant && kind === "hardware-fit")
+        [quant, quantSource] = [state.docQuant, "context"];
 
     // A figure about models in general, or with nothing to be about, is not a claim.
     const quantMatters = kind !== "parameter-count" && kind !== "active-parameters" && kind !== "unverifiable";
     const subjectType = model ? "model" : quant && quantMatters ? "quant" : "general";
-    if (kind !== "unverifiable" && subjectType === "general" && !(detection.extra as {keepGeneral?: boolean} | undefined)?.keepGeneral) return null;
-    if (kind === "unverifiable" && !model && !(detection.extra as {keepGeneral?: boolean} | undefined)?.keepGeneral) return null;
+    if (
+        kind !== "unverifiable" &&
+        subjectType === "general" &&
+        !(detection.extra as {keepGeneral?: boolean} | undefined)?.keepGeneral
+    )
+        return null;
+    if (kind === "unverifiable" && !model && !(detection.extra as {keepGeneral?: boolean} | undefined)?.keepGeneral)
+        return null;
 
     const baselineSource = `${unit.label ?? ""} ${clauseText} ${unit.caption ?? ""}`;
-    const baseline = findBaseline(unit.label ?? "") ?? findBaseline(clauseText) ?? findBaseline(text) ?? (unit.caption ? findBaseline(unit.caption) : null);
+    const baseline =
+        findBaseline(unit.label ?? "") ??
+        findBaseline(clauseText) ??
+        findBaseline(text) ??
+        (unit.caption ? findBaseline(unit.caption) : null);
     void baselineSource;
 
     const claimedText = figure
@@ -513,7 +620,13 @@ function buildClaim(input: BuildInput): Claim | null {
         },
         claimed: {
             text: claimedText,
-            value: figure ? (figure.family === "bytes" ? figure.baseValue : figure.family === "count" ? figure.baseValue : figure.value) : null,
+            value: figure
+                ? figure.family === "bytes"
+                    ? figure.baseValue
+                    : figure.family === "count"
+                      ? figure.baseValue
+                      : figure.value
+                : null,
             unit: figure ? unitOf(figure) : null,
             byteUnit: valueBytes ? figure!.unit : null,
             numberText: figure?.numberText ?? null,
@@ -525,9 +638,17 @@ function buildClaim(input: BuildInput): Claim | null {
             ...(detection.claimed ?? {})
         },
         source: unit.where === "box" ? "metric-box" : unit.where === "table" ? "table" : "body",
-        box: unit.where === "box" ? {box: 0, line: 0, title: "", label: unit.label ?? "", value: text.slice(unit.valueStart)} : null,
+        box:
+            unit.where === "box"
+                ? {box: 0, line: 0, title: "", label: unit.label ?? "", value: text.slice(unit.valueStart)}
+                : null,
         line: unit.line,
-        span: figure ? [unit.offset + Math.max(0, figure.start - unit.valueStart), unit.offset + Math.max(0, figure.end - unit.valueStart)] : [unit.offset, unit.offset + text.length],
+        span: figure
+            ? [
+                  unit.offset + Math.max(0, figure.start - unit.valueStart),
+                  unit.offset + Math.max(0, figure.end - unit.valueStart)
+              ]
+            : [unit.offset, unit.offset + text.length],
         context: [],
         ...extra
     };

@@ -23,7 +23,11 @@ export function linkClaim(claim: Claim, catalog: Catalog): ClaimLink {
     }
     const measured = measuredModel(catalog, models);
     let quant = claim.subject.quant;
-    let quantSource: ClaimLink["quantSource"] = quant ? (claim.subject.quantSource === "context" ? "context" : "claim") : "none";
+    let quantSource: ClaimLink["quantSource"] = quant
+        ? claim.subject.quantSource === "context"
+            ? "context"
+            : "claim"
+        : "none";
     if (quant && measured) quant = resolveQuantFamily(measured, quant);
     const module = kindModule(claim.kind);
     if (!quant && measured && module.needsQuant && claim.kind !== "file-size" && claim.kind !== "hardware-fit") {

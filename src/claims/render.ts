@@ -12,7 +12,14 @@ import type {Claim, ClaimLink, Verdict} from "./schema.js";
 function trim(value: number, digits = 3): string {
     if (!Number.isFinite(value)) return String(value);
     const abs = Math.abs(value);
-    const fixed = abs >= 100 ? value.toFixed(0) : abs >= 10 ? value.toFixed(1) : abs >= 1 ? value.toFixed(2) : value.toPrecision(2);
+    const fixed =
+        abs >= 100
+            ? value.toFixed(0)
+            : abs >= 10
+              ? value.toFixed(1)
+              : abs >= 1
+                ? value.toFixed(2)
+                : value.toPrecision(2);
     return String(Number(Number(fixed).toPrecision(Math.max(digits, 3))));
 }
 
@@ -50,7 +57,8 @@ function correctedNumber(amount: Amount, claim: Claim): string | null {
         const scale = ({MB: 1e6, GB: 1e9, TB: 1e12, MiB: 2 ** 20, GiB: 2 ** 30} as Record<string, number>)[unit] ?? 1e9;
         return trim(amount.value / scale);
     }
-    if (amount.unit === "params") return trim(amount.value / (claim.claimed.value != null && claim.claimed.value < 1e9 ? 1e6 : 1e9));
+    if (amount.unit === "params")
+        return trim(amount.value / (claim.claimed.value != null && claim.claimed.value < 1e9 ? 1e6 : 1e9));
     if (amount.unit === "%") return amount.value.toFixed(1);
     if (amount.unit === "x") return amount.value.toFixed(1);
     return trim(amount.value);
@@ -58,7 +66,10 @@ function correctedNumber(amount: Amount, claim: Claim): string | null {
 
 function sources(basis: readonly Provenance[]): string {
     if (basis.length === 0) return "";
-    const parts = basis.map((item) => `${item.what}: ${formatAmount(item.amount)} (${item.level}, ${item.source}${item.how ? `; ${item.how}` : ""})`);
+    const parts = basis.map(
+        (item) =>
+            `${item.what}: ${formatAmount(item.amount)} (${item.level}, ${item.source}${item.how ? `; ${item.how}` : ""})`
+    );
     return `Sources: ${parts.join("; ")}.`;
 }
 
@@ -108,7 +119,12 @@ function headline(result: Finding, claim: Claim, link: ClaimLink): string {
         case "needs-measurement":
             return `Not settled: ${result.subject} ${actual ? `is ${actual} in the reference measurement, ` : ""}but only a run settles "${claimed}".`;
         case "other-quant":
-            return `Not settled: the claim names no quantization; ${result.readings.filter((reading) => reading.holds).map((reading) => reading.label).join(" and ") || "no file"} fits ${claimed}${link.quant ? "" : ""}.`;
+            return `Not settled: the claim names no quantization; ${
+                result.readings
+                    .filter((reading) => reading.holds)
+                    .map((reading) => reading.label)
+                    .join(" and ") || "no file"
+            } fits ${claimed}${link.quant ? "" : ""}.`;
         case "unverifiable":
             return `Not checkable: ${result.subject}; a GGUF header or a benchmark cannot check it.`;
     }
@@ -116,14 +132,30 @@ function headline(result: Finding, claim: Claim, link: ClaimLink): string {
 
 export function renderVerdict(result: Finding, claim: Claim, link: ClaimLink): Verdict {
     const lines = [headline(result, claim, link)];
-    if (result.band && result.reason !== "physics-limit" && result.reason !== "fits" && result.reason !== "does-not-fit" && result.actual) {
+    if (
+        result.band &&
+        result.reason !== "physics-limit" &&
+        result.reason !== "fits" &&
+        result.reason !== "does-not-fit" &&
+        result.actual
+    ) {
         const unit = result.actual;
-        const band = [result.band.low, result.band.high].map((value) => (Number.isFinite(value) ? formatAmount({...unit, value: Math.max(0, value)}) : value > 0 ? "∞" : "0"));
+        const band = [result.band.low, result.band.high].map((value) =>
+            Number.isFinite(value) ? formatAmount({...unit, value: Math.max(0, value)}) : value > 0 ? "∞" : "0"
+        );
         lines.push(`Allowed range ${band[0]} to ${band[1]} (${result.bandWhy}).`);
-    } else if (result.bandWhy && (result.reason === "fits" || result.reason === "does-not-fit" || result.reason === "tight-fit")) lines.push(`Rule: ${result.bandWhy}.`);
-    if (link.quantSource === "default" && link.quant) lines.push(`No quantization is named; judged at ${link.quant}, the usual download.`);
-    if (link.models.some((model) => model.via === "proxy")) lines.push(`${link.models.find((model) => model.via === "proxy")!.note}.`);
-    const readings = result.readings.map((reading) => `${reading.label}: ${formatAmount(reading.actual)} (${reading.holds ? "holds" : "does not hold"})`);
+    } else if (
+        result.bandWhy &&
+        (result.reason === "fits" || result.reason === "does-not-fit" || result.reason === "tight-fit")
+    )
+        lines.push(`Rule: ${result.bandWhy}.`);
+    if (link.quantSource === "default" && link.quant)
+        lines.push(`No quantization is named; judged at ${link.quant}, the usual download.`);
+    if (link.models.some((model) => model.via === "proxy"))
+        lines.push(`${link.models.find((model) => model.via === "proxy")!.note}.`);
+    const readings = result.readings.map(
+        (reading) => `${reading.label}: ${formatAmount(reading.actual)} (${reading.holds ? "holds" : "does not hold"})`
+    );
     if (readings.length > 0) lines.push(`Other readings: ${readings.join("; ")}.`);
     for (const fact of result.facts) if (!lines[0]!.includes(fact)) lines.push(`${capitalise(fact)}.`);
     const source = sources(result.basis);
@@ -141,6 +173,10 @@ export function renderVerdict(result: Finding, claim: Claim, link: ClaimLink): V
         evidenceLevel: result.evidenceLevel,
         tolerance: result.bandWhy,
         command: result.command,
-        readings: result.readings.map((reading) => ({label: reading.label, actual: formatAmount(reading.actual), holds: reading.holds}))
+        readings: result.readings.map((reading) => ({
+            label: reading.label,
+            actual: formatAmount(reading.actual),
+            holds: reading.holds
+        }))
     };
 }

@@ -156,7 +156,10 @@ export const ClaimSchema = z.discriminatedUnion("kind", [
     }),
     ClaimBaseSchema.extend({
         kind: z.literal("quality-loss"),
-        quality: z.object({strictness: QualityStrictnessSchema, metric: z.enum(["perplexity", "kld", "accuracy"]).nullable()})
+        quality: z.object({
+            strictness: QualityStrictnessSchema,
+            metric: z.enum(["perplexity", "kld", "accuracy"]).nullable()
+        })
     }),
     ClaimBaseSchema.extend({kind: z.literal("unverifiable"), reason: z.string()})
 ]);
@@ -315,7 +318,9 @@ export const IssueReportSchema = z.object({
     verifiedNumbers: z.array(VerifiedBoxSchema),
     counts: VerdictCountsSchema,
     /** Problems met while checking that did not stop it (catalog entry missing a file, header read failed ...). */
-    warnings: z.array(z.string())
+    warnings: z.array(z.string()),
+    /** Set when this issue could not be checked at all (the other issues of a run still are). */
+    error: z.string().nullable().default(null)
 });
 export type IssueReport = z.infer<typeof IssueReportSchema>;
 
@@ -351,7 +356,8 @@ export const JsonIssueReportSchema = z.object({
     counts: VerdictCountsSchema,
     claims: z.array(JsonClaimSchema),
     verifiedNumbers: z.array(VerifiedBoxSchema),
-    warnings: z.array(z.string())
+    warnings: z.array(z.string()),
+    error: z.string().nullable().default(null)
 });
 export type JsonIssueReport = z.infer<typeof JsonIssueReportSchema>;
 

@@ -35,10 +35,15 @@ export function baselineSize(facts: ModelFacts, baseline: Baseline | null): Base
 export const READING_BASELINES: Baseline[] = ["16-bit", "FP32", "Q8_0"];
 
 /** Bits per weight of a quant type on the reference model, and of its 16-bit original. */
-export function referenceBits(catalog: Catalog, quant: string): {bits: number; sixteen: number; model: string; source: string} | null {
+export function referenceBits(
+    catalog: Catalog,
+    quant: string
+): {bits: number; sixteen: number; model: string; source: string} | null {
     const fact = catalog.quantReference.bitsPerWeight.find((item) => item.quant === quant);
     if (!fact) return null;
-    const sixteen = catalog.quantReference.bitsPerWeight.find((item) => item.quant === "F16" && item.model === fact.model)?.bitsPerWeight ?? 16;
+    const sixteen =
+        catalog.quantReference.bitsPerWeight.find((item) => item.quant === "F16" && item.model === fact.model)
+            ?.bitsPerWeight ?? 16;
     return {bits: fact.bitsPerWeight, sixteen, model: fact.model, source: fact.source};
 }
 

@@ -63,7 +63,22 @@ export const PHRASE_DETECTORS: PhraseDetector[] = [
         find(text) {
             const found = findHardwarePhrase(text);
             if (!found) return [];
-            return [{...found, detection: {score: 1, extra: {hardware: {class: found.hardware.id, memoryBytes: null, memoryKind: found.hardware.memoryKind, form: "fits"}}}}];
+            return [
+                {
+                    ...found,
+                    detection: {
+                        score: 1,
+                        extra: {
+                            hardware: {
+                                class: found.hardware.id,
+                                memoryBytes: null,
+                                memoryKind: found.hardware.memoryKind,
+                                form: "fits"
+                            }
+                        }
+                    }
+                }
+            ];
         }
     },
     {
@@ -71,7 +86,15 @@ export const PHRASE_DETECTORS: PhraseDetector[] = [
         find(text) {
             for (const phrase of QUALITY_PHRASES) {
                 const match = phrase.pattern.exec(text);
-                if (match) return [{start: match.index, end: match.index + match[0].length, text: match[0], detection: {score: 1, extra: {quality: {strictness: phrase.strictness, metric: null}}}}];
+                if (match)
+                    return [
+                        {
+                            start: match.index,
+                            end: match.index + match[0].length,
+                            text: match[0],
+                            detection: {score: 1, extra: {quality: {strictness: phrase.strictness, metric: null}}}
+                        }
+                    ];
             }
             return [];
         }
@@ -80,7 +103,16 @@ export const PHRASE_DETECTORS: PhraseDetector[] = [
         kind: "speed",
         find(text) {
             const match = SPEED_QUALITATIVE.exec(text);
-            return match ? [{start: match.index, end: match.index + match[0].length, text: match[0], detection: {score: 1, extra: {speed: {form: "qualitative", direction: "faster"}}}}] : [];
+            return match
+                ? [
+                      {
+                          start: match.index,
+                          end: match.index + match[0].length,
+                          text: match[0],
+                          detection: {score: 1, extra: {speed: {form: "qualitative", direction: "faster"}}}
+                      }
+                  ]
+                : [];
         }
     },
     {
@@ -91,8 +123,14 @@ export const PHRASE_DETECTORS: PhraseDetector[] = [
                 const match = entry.pattern.exec(text);
                 if (!match) continue;
                 // Stars of a software repository are a claim about that project, with no model.
-                const keepGeneral = entry.reason.startsWith("a download") && /\b(repo|repository|project|library)\b/i.test(text);
-                found.push({start: match.index, end: match.index + match[0].length, text: match[0], detection: {score: 1, extra: {reason: entry.reason, keepGeneral}}});
+                const keepGeneral =
+                    entry.reason.startsWith("a download") && /\b(repo|repository|project|library)\b/i.test(text);
+                found.push({
+                    start: match.index,
+                    end: match.index + match[0].length,
+                    text: match[0],
+                    detection: {score: 1, extra: {reason: entry.reason, keepGeneral}}
+                });
             }
             return found;
         }

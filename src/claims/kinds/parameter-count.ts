@@ -9,10 +9,19 @@ import type {FigureContext, KindModule} from "./types.js";
 export function isGenericCount(context: FigureContext): boolean {
     const before = context.before.split(" ").slice(-3).join(" ");
     const after = context.after.split(" ").slice(0, 3).join(" ");
-    const classNoun = /^(?:-?param\w*\s+)?(?:models?|llms?|class|range|tier|giants?|ones?)\b/.test(after) || /^-param\w*\s+(?:models?|llms?)\b/.test(after);
-    const determiner = /(?:^|\s)(a|an|any|other|every|each|best|smartest|most|largest|smallest|typical|your|one|successful|specialized|specialised|new)$/.test(before);
-    const classBound = /\b(?:models?|anything|everything)\s+(?:under|over|below|above|beyond)$/.test(before) || /^(?:and (?:up|down|below|above)|or (?:less|more|smaller|bigger))/.test(after);
-    const superlative = /\b(best|smartest|most|any other|than any|fastest|largest|smallest|biggest)\b/.test(context.sentence);
+    const classNoun =
+        /^(?:-?param\w*\s+)?(?:models?|llms?|class|range|tier|giants?|ones?)\b/.test(after) ||
+        /^-param\w*\s+(?:models?|llms?)\b/.test(after);
+    const determiner =
+        /(?:^|\s)(a|an|any|other|every|each|best|smartest|most|largest|smallest|typical|your|one|successful|specialized|specialised|new)$/.test(
+            before
+        );
+    const classBound =
+        /\b(?:models?|anything|everything)\s+(?:under|over|below|above|beyond)$/.test(before) ||
+        /^(?:and (?:up|down|below|above)|or (?:less|more|smaller|bigger))/.test(after);
+    const superlative = /\b(best|smartest|most|any other|than any|fastest|largest|smallest|biggest)\b/.test(
+        context.sentence
+    );
     if (classBound) return true;
     if (classNoun && determiner) return !context.namesModel || superlative;
     return false;
@@ -28,7 +37,11 @@ export const parameterCount: KindModule<"parameter-count"> = {
         const q = context.quantity;
         if (q.family !== "count" || !["B", "M", "T"].includes(q.unit)) return null;
         const near = `${context.label} ${context.before.split(" ").slice(-4).join(" ")} ${context.after.split(" ").slice(0, 4).join(" ")}`;
-        if (CUES.popularity.pattern.test(context.after.split(" ").slice(0, 3).join(" ")) || /\b(downloads?|downloaded|users|stars|likes)\b/.test(near)) return null;
+        if (
+            CUES.popularity.pattern.test(context.after.split(" ").slice(0, 3).join(" ")) ||
+            /\b(downloads?|downloaded|users|stars|likes)\b/.test(near)
+        )
+            return null;
         if (/^(?:tokens?|words|examples|images|hours|dollars|usd|\$)\b/.test(context.after)) return null;
         const generic = isGenericCount(context);
         if (CUES.params.pattern.test(near) || /\bparam/.test(context.label)) return {score: 0.75, generic};
@@ -44,9 +57,21 @@ export const parameterCount: KindModule<"parameter-count"> = {
         const nominal = facts.named.nominalParamsB ?? facts.measured.nominalParamsB;
         const claimedAmount = {value: claimed.value ?? 0, unit: "params" as const};
         if (!params && nominal == null)
-            return finding({verdict: "inconclusive", reason: "no-facts", subject: `the parameter count of ${facts.named.name}`, claimed: claimedAmount, command: `llmproof inspect ${facts.measured.id}`});
+            return finding({
+                verdict: "inconclusive",
+                reason: "no-facts",
+                subject: `the parameter count of ${facts.named.name}`,
+                claimed: claimedAmount,
+                command: `llmproof inspect ${facts.measured.id}`
+            });
         const sourced = params ?? {value: nominal! * 1e9, level: "catalog" as const, how: "as its name states it"};
-        const result = judgeBand(sourced.value, claimed.value ?? 0, claimed, TOLERANCE.params, (claimed.value ?? 0) >= 1e9 ? 1e9 : 1e6);
+        const result = judgeBand(
+            sourced.value,
+            claimed.value ?? 0,
+            claimed,
+            TOLERANCE.params,
+            (claimed.value ?? 0) >= 1e9 ? 1e9 : 1e6
+        );
         return fromBand(result, {
             subject: `the parameter count of ${modelLabel(facts)}`,
             actual: {value: sourced.value, unit: "params"},
@@ -55,11 +80,24 @@ export const parameterCount: KindModule<"parameter-count"> = {
         });
     },
     examples: [
-        {text: "Qwen3-Next-80B-A3B carries just under 80 billion parameters", value: 80e9, unit: "params", comparator: "at-most"},
+        {
+            text: "Qwen3-Next-80B-A3B carries just under 80 billion parameters",
+            value: 80e9,
+            unit: "params",
+            comparator: "at-most"
+        },
         {text: "The Pro engine uses Qwen3-4B, a 4-billion-parameter model", value: 4e9, unit: "params"},
-        {text: "Meta-Llama-3-8B-Instruct, a dense transformer with roughly eight billion parameters", value: 8e9, unit: "params"}
+        {
+            text: "Meta-Llama-3-8B-Instruct, a dense transformer with roughly eight billion parameters",
+            value: 8e9,
+            unit: "params"
+        }
     ],
-    counterExamples: ["In a 1B model it is a big slice", "Llama 3.2 1B was downloaded more than 20 million times", "the best 8B model for English chat"]
+    counterExamples: [
+        "In a 1B model it is a big slice",
+        "Llama 3.2 1B was downloaded more than 20 million times",
+        "the best 8B model for English chat"
+    ]
 };
 
 /** "activates 22B of them per token", "wakes only about 3B of them for each token", "Active per token 3B". */
@@ -81,13 +119,21 @@ export const activeParameters: KindModule<"active-parameters"> = {
         const claimed = input.claim.claimed;
         const claimedAmount = {value: claimed.value ?? 0, unit: "params" as const};
         if (!facts.activeParams)
-            return finding({verdict: "inconclusive", reason: "no-facts", subject: `the active parameters of ${facts.named.name}`, claimed: claimedAmount, command: `llmproof inspect ${facts.measured.id}`});
+            return finding({
+                verdict: "inconclusive",
+                reason: "no-facts",
+                subject: `the active parameters of ${facts.named.name}`,
+                claimed: claimedAmount,
+                command: `llmproof inspect ${facts.measured.id}`
+            });
         const result = judgeBand(facts.activeParams.value, claimed.value ?? 0, claimed, TOLERANCE.params, 1e9);
         return fromBand(result, {
             subject: `the parameters ${modelLabel(facts)} uses per token`,
             actual: {value: facts.activeParams.value, unit: "params"},
             claimed: claimedAmount,
-            basis: [provenance("active parameters", facts.activeParams, "params", sourceOf(facts.activeParams.level, facts))]
+            basis: [
+                provenance("active parameters", facts.activeParams, "params", sourceOf(facts.activeParams.level, facts))
+            ]
         });
     },
     examples: [

@@ -62,7 +62,11 @@ export function judgeBand(
 ): BandResult {
     const rounding = claimed.numberText ? roundingHalfUnit(claimed.numberText, claimedValue / scale) * scale : 0;
     const relative = claimed.closeness === "approximate" ? tolerance.approximate : tolerance.relative;
-    let half = Math.max(Math.abs(claimedValue) * relative, tolerance.absolute, claimed.closeness === "exact" ? 0 : rounding);
+    let half = Math.max(
+        Math.abs(claimedValue) * relative,
+        tolerance.absolute,
+        claimed.closeness === "exact" ? 0 : rounding
+    );
     if (claimed.closeness === "exact") half = Math.max(rounding, Math.abs(claimedValue) * 0.005);
     const why =
         claimed.closeness === "exact"
@@ -75,30 +79,75 @@ export function judgeBand(
     const undecided = Math.abs(claimedValue) * UNDECIDED_SHARE;
     switch (claimed.comparator) {
         case "at-most": {
-            const low = claimed.closeness === "near" ? claimedValue * (1 - NEAR_SHARE) : claimed.closeness === "clear" ? -Infinity : -Infinity;
-            const high = claimed.closeness === "clear" ? claimedValue - (points ? CLEAR_POINTS : claimedValue * CLEAR_SHARE) : claimedValue;
+            const low =
+                claimed.closeness === "near"
+                    ? claimedValue * (1 - NEAR_SHARE)
+                    : claimed.closeness === "clear"
+                      ? -Infinity
+                      : -Infinity;
+            const high =
+                claimed.closeness === "clear"
+                    ? claimedValue - (points ? CLEAR_POINTS : claimedValue * CLEAR_SHARE)
+                    : claimedValue;
             const band = {low, high};
-            if (actual <= high && actual >= low) return {verdict: "supported", reason: "bound-holds", band, bandWhy: boundWhy(claimed)};
-            if (Math.abs(actual - high) <= undecided) return {verdict: "inconclusive", reason: "bound-fails", band, bandWhy: boundWhy(claimed)};
-            return {verdict: "refuted", reason: actual < low ? "not-close" : claimed.closeness === "clear" && actual <= claimedValue ? "no-margin" : "bound-fails", band, bandWhy: boundWhy(claimed)};
+            if (actual <= high && actual >= low)
+                return {verdict: "supported", reason: "bound-holds", band, bandWhy: boundWhy(claimed)};
+            if (Math.abs(actual - high) <= undecided)
+                return {verdict: "inconclusive", reason: "bound-fails", band, bandWhy: boundWhy(claimed)};
+            return {
+                verdict: "refuted",
+                reason:
+                    actual < low
+                        ? "not-close"
+                        : claimed.closeness === "clear" && actual <= claimedValue
+                          ? "no-margin"
+                          : "bound-fails",
+                band,
+                bandWhy: boundWhy(claimed)
+            };
         }
         case "at-least": {
             const high = claimed.closeness === "near" ? claimedValue * (1 + NEAR_SHARE) : Infinity;
-            const low = claimed.closeness === "clear" ? claimedValue + (points ? CLEAR_POINTS : claimedValue * CLEAR_SHARE) : claimedValue;
+            const low =
+                claimed.closeness === "clear"
+                    ? claimedValue + (points ? CLEAR_POINTS : claimedValue * CLEAR_SHARE)
+                    : claimedValue;
             const band = {low, high};
-            if (actual >= low && actual <= high) return {verdict: "supported", reason: "bound-holds", band, bandWhy: boundWhy(claimed)};
-            if (Math.abs(actual - low) <= undecided && claimed.closeness !== "clear") return {verdict: "inconclusive", reason: "bound-fails", band, bandWhy: boundWhy(claimed)};
-            return {verdict: "refuted", reason: actual > high ? "not-close" : claimed.closeness === "clear" && actual >= claimedValue ? "no-margin" : "bound-fails", band, bandWhy: boundWhy(claimed)};
+            if (actual >= low && actual <= high)
+                return {verdict: "supported", reason: "bound-holds", band, bandWhy: boundWhy(claimed)};
+            if (Math.abs(actual - low) <= undecided && claimed.closeness !== "clear")
+                return {verdict: "inconclusive", reason: "bound-fails", band, bandWhy: boundWhy(claimed)};
+            return {
+                verdict: "refuted",
+                reason:
+                    actual > high
+                        ? "not-close"
+                        : claimed.closeness === "clear" && actual >= claimedValue
+                          ? "no-margin"
+                          : "bound-fails",
+                band,
+                bandWhy: boundWhy(claimed)
+            };
         }
         case "not": {
             const band = {low: claimedValue - Math.max(rounding, half), high: claimedValue + Math.max(rounding, half)};
             const inside = actual >= band.low && actual <= band.high;
-            return {verdict: inside ? "refuted" : "supported", reason: inside ? "negation-fails" : "negation-holds", band, bandWhy: `anything but ${claimed.numberText} (±${trim(Math.max(rounding, half) / scale)})`};
+            return {
+                verdict: inside ? "refuted" : "supported",
+                reason: inside ? "negation-fails" : "negation-holds",
+                band,
+                bandWhy: `anything but ${claimed.numberText} (±${trim(Math.max(rounding, half) / scale)})`
+            };
         }
         default: {
             const band = {low: claimedValue - half, high: claimedValue + half};
             const inside = actual >= band.low && actual <= band.high;
-            return {verdict: inside ? "supported" : "refuted", reason: inside ? "matches" : "differs", band, bandWhy: why};
+            return {
+                verdict: inside ? "supported" : "refuted",
+                reason: inside ? "matches" : "differs",
+                band,
+                bandWhy: why
+            };
         }
     }
 }
@@ -114,7 +163,13 @@ function trim(value: number): string {
     return String(Number(value.toPrecision(3)));
 }
 
-export function provenance(what: string, sourced: Sourced<number>, unit: Amount["unit"], source: string, byteUnit?: string): Provenance {
+export function provenance(
+    what: string,
+    sourced: Sourced<number>,
+    unit: Amount["unit"],
+    source: string,
+    byteUnit?: string
+): Provenance {
     return {what, amount: {value: sourced.value, unit, byteUnit}, level: sourced.level, source, how: sourced.how};
 }
 
@@ -125,13 +180,20 @@ export function sourceOf(level: EvidenceLevel, facts: ModelFacts): string {
 }
 
 export function modelLabel(facts: ModelFacts): string {
-    return facts.named.id === facts.measured.id ? facts.named.name : `${facts.named.name} (measured through ${facts.measured.name})`;
+    return facts.named.id === facts.measured.id
+        ? facts.named.name
+        : `${facts.named.name} (measured through ${facts.measured.name})`;
 }
 
 /** The finding when a claim has nothing to be judged against. */
 export function noModel(input: {link: JudgeInput["link"]}, what: string): Finding {
     if (input.link.unknownMention)
-        return finding({verdict: "inconclusive", reason: "unknown-model", subject: input.link.unknownMention, command: "llmproof models"});
+        return finding({
+            verdict: "inconclusive",
+            reason: "unknown-model",
+            subject: input.link.unknownMention,
+            command: "llmproof models"
+        });
     return finding({verdict: "inconclusive", reason: "no-model", subject: what});
 }
 

@@ -33,16 +33,34 @@ export const sizeReduction: KindModule<"size-reduction"> = {
         const claimedAmount = {value: claimedValue, unit: "%" as const};
         if (claim.subject.type === "quant" && quant) {
             const reference = referenceBits(catalog, quant);
-            if (!reference) return finding({verdict: "inconclusive", reason: "no-facts", subject: `${quant} in general`, claimed: claimedAmount});
+            if (!reference)
+                return finding({
+                    verdict: "inconclusive",
+                    reason: "no-facts",
+                    subject: `${quant} in general`,
+                    claimed: claimedAmount
+                });
             const base = referenceBaselineBits(claim.claimed.baseline, reference.sixteen);
-            if (!base) return finding({verdict: "inconclusive", reason: "no-facts", subject: `${quant} in general`, claimed: claimedAmount});
+            if (!base)
+                return finding({
+                    verdict: "inconclusive",
+                    reason: "no-facts",
+                    subject: `${quant} in general`,
+                    claimed: claimedAmount
+                });
             const actual = (1 - reference.bits / base.bits) * 100;
             const readings: Reading[] = [];
             for (const other of READING_BASELINES) {
                 const alt = referenceBaselineBits(other, reference.sixteen);
                 if (!alt || alt.name === base.name || (alt.bits === base.bits && other === "16-bit")) continue;
                 const value = (1 - reference.bits / alt.bits) * 100;
-                readings.push({label: `against ${alt.name}`, actual: {value, unit: "%"}, holds: judgeBand(value, claimedValue, claim.claimed, TOLERANCE.percent, 1, true).verdict === "supported"});
+                readings.push({
+                    label: `against ${alt.name}`,
+                    actual: {value, unit: "%"},
+                    holds:
+                        judgeBand(value, claimedValue, claim.claimed, TOLERANCE.percent, 1, true).verdict ===
+                        "supported"
+                });
             }
             return fromBand(judgeBand(actual, claimedValue, claim.claimed, TOLERANCE.percent, 1, true), {
                 subject: `${quant}'s saving against ${base.name} (${reference.bits} vs ${base.bits} bits per weight on ${reference.model})`,
@@ -50,7 +68,15 @@ export const sizeReduction: KindModule<"size-reduction"> = {
                 claimed: claimedAmount,
                 baseline: base.name,
                 readings,
-                basis: [{what: `${quant} bits per weight on ${reference.model}`, amount: {value: reference.bits, unit: "bpw"}, level: "catalog", source: reference.source, how: null}],
+                basis: [
+                    {
+                        what: `${quant} bits per weight on ${reference.model}`,
+                        amount: {value: reference.bits, unit: "bpw"},
+                        level: "catalog",
+                        source: reference.source,
+                        how: null
+                    }
+                ],
                 command: null
             });
         }
@@ -59,14 +85,24 @@ export const sizeReduction: KindModule<"size-reduction"> = {
         const file = quant ? facts.fileBytes.get(quant) : undefined;
         const base = baselineSize(facts, claim.claimed.baseline);
         if (!file || !base || !quant)
-            return finding({verdict: "inconclusive", reason: "no-facts", subject: `${modelLabel(facts)}${quant ? ` at ${quant}` : ""}`, claimed: claimedAmount, command: `llmproof inspect ${facts.measured.id}`});
+            return finding({
+                verdict: "inconclusive",
+                reason: "no-facts",
+                subject: `${modelLabel(facts)}${quant ? ` at ${quant}` : ""}`,
+                claimed: claimedAmount,
+                command: `llmproof inspect ${facts.measured.id}`
+            });
         const actual = (1 - file.value / base.bytes.value) * 100;
         const readings: Reading[] = [];
         for (const other of READING_BASELINES) {
             const alt = baselineSize(facts, other);
             if (!alt || alt.name === base.name || alt.bytes.value === base.bytes.value || other === quant) continue;
             const value = (1 - file.value / alt.bytes.value) * 100;
-            readings.push({label: `against ${alt.name}`, actual: {value, unit: "%"}, holds: judgeBand(value, claimedValue, claim.claimed, TOLERANCE.percent, 1, true).verdict === "supported"});
+            readings.push({
+                label: `against ${alt.name}`,
+                actual: {value, unit: "%"},
+                holds: judgeBand(value, claimedValue, claim.claimed, TOLERANCE.percent, 1, true).verdict === "supported"
+            });
         }
         return fromBand(judgeBand(actual, claimedValue, claim.claimed, TOLERANCE.percent, 1, true), {
             subject: `the ${quant} file of ${modelLabel(facts)} against ${base.name}${claim.claimed.baseline ? "" : " (no baseline named: the released 16-bit weights)"}`,

@@ -24,7 +24,15 @@ export interface BoundEntry {
 
 export const BOUNDS: BoundEntry[] = [
     {
-        phrases: ["well over", "well above", "far more than", "far over", "way over", "comfortably over", "well beyond"],
+        phrases: [
+            "well over",
+            "well above",
+            "far more than",
+            "far over",
+            "way over",
+            "comfortably over",
+            "well beyond"
+        ],
         comparator: "at-least",
         closeness: "clear",
         examples: ["saves well over 60%", "well above 70 percent"]
@@ -148,8 +156,16 @@ export const BOUNDS: BoundEntry[] = [
 
 /** Words after a figure that make it a bound ("5 GB or less", "8 GB+"). */
 export const BOUNDS_AFTER: {phrases: string[]; comparator: Comparator; examples: string[]}[] = [
-    {phrases: ["or less", "or fewer", "or under", "at most", "tops", "max"], comparator: "at-most", examples: ["5 GB or less", "8 GB tops"]},
-    {phrases: ["or more", "or over", "or above", "at least", "plus", "+"], comparator: "at-least", examples: ["8 GB or more", "16 GB+"]}
+    {
+        phrases: ["or less", "or fewer", "or under", "at most", "tops", "max"],
+        comparator: "at-most",
+        examples: ["5 GB or less", "8 GB tops"]
+    },
+    {
+        phrases: ["or more", "or over", "or above", "at least", "plus", "+"],
+        comparator: "at-least",
+        examples: ["8 GB or more", "16 GB+"]
+    }
 ];
 
 /** Negations that turn the figure into "anything but": `is not "4-bit"`, "isn't 4 bits". */

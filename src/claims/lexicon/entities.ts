@@ -37,7 +37,8 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
     {
         id: "phone",
         label: "a phone",
-        pattern: /\b(smart\s?phones?|phones?|iphones?|android (?:phones?|devices?)|pixel \d+|galaxy s\d+|mobile devices?|handsets?)\b/i,
+        pattern:
+            /\b(smart\s?phones?|phones?|iphones?|android (?:phones?|devices?)|pixel \d+|galaxy s\d+|mobile devices?|handsets?)\b/i,
         memoryKind: "ram",
         commonGB: 8,
         largestGB: 24,
@@ -47,7 +48,8 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
     {
         id: "consumer-gpu",
         label: "a consumer graphics card",
-        pattern: /\b(graphics cards?|gpus?|video cards?|rtx\s?\d{4}(?:\s?ti)?|gtx\s?\d{3,4}|radeon(?: rx)?\s?\d{4}|rx\s?\d{4}|gaming gpus?|cards?)\b/i,
+        pattern:
+            /\b(graphics cards?|gpus?|video cards?|rtx\s?\d{4}(?:\s?ti)?|gtx\s?\d{3,4}|radeon(?: rx)?\s?\d{4}|rx\s?\d{4}|gaming gpus?|cards?)\b/i,
         memoryKind: "vram",
         commonGB: 12,
         largestGB: 32,
@@ -67,7 +69,8 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
     {
         id: "mac",
         label: "a Mac with unified memory",
-        pattern: /\b(mac ?books?(?: pro| air)?|mac studio|mac mini|imac|m[1-4](?: pro| max| ultra)?\b(?= (?:mac|chip|laptop))|apple silicon|unified memory)\b/i,
+        pattern:
+            /\b(mac ?books?(?: pro| air)?|mac studio|mac mini|imac|m[1-4](?: pro| max| ultra)?\b(?= (?:mac|chip|laptop))|apple silicon|unified memory)\b/i,
         memoryKind: "unified",
         commonGB: 16,
         largestGB: 512,
@@ -97,7 +100,8 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
     {
         id: "consumer",
         label: "consumer hardware",
-        pattern: /\b(consumer[- ](?:grade )?(?:hardware|machines?|pcs?|computers?|devices?)|everyday (?:hardware|machines?|computers?)|off-the-shelf hardware|home hardware|commodity hardware)\b/i,
+        pattern:
+            /\b(consumer[- ](?:grade )?(?:hardware|machines?|pcs?|computers?|devices?)|everyday (?:hardware|machines?|computers?)|off-the-shelf hardware|home hardware|commodity hardware)\b/i,
         memoryKind: "any",
         commonGB: 16,
         largestGB: 512,
@@ -135,10 +139,19 @@ export const PERSON_CUES: {pattern: RegExp; examples: string[]}[] = [
     {pattern: /\bu\/[\w-]{2,40}/gi, examples: ["posted by u/quiet_kettle"]},
     {pattern: /(?<![\w.])@[\w.]{2,40}/g, examples: ["thanks to @ggerganov"]},
     {
-        pattern: /\b(?:said|says|added|wrote|according to|edited by|written by|posted by|by|from|thanks to|shout-out to|ceo|cto|founder|youtuber|streamer|engineer|researcher|reader)\s+(?:the\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?/g,
-        examples: ["said Dana Okafor", "the YouTuber Gemma Lane", "edited by Priya Raman", "Shout-out to Aya from our Discord"]
+        pattern:
+            /\b(?:[Ss]aid|[Ss]ays|added|wrote|[Aa]ccording to|[Ee]dited by|[Ww]ritten by|[Pp]osted by|by|[Tt]hanks to|[Ss]hout-out to|CEO|CTO|[Ff]ounder|[Yy]ou[Tt]uber|[Ss]treamer|[Ee]ngineer|[Rr]esearcher)\s+(?:the\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?/g,
+        examples: [
+            "said Dana Okafor",
+            "the YouTuber Gemma Lane",
+            "edited by Priya Raman",
+            "Shout-out to Aya from our Discord"
+        ]
     },
-    {pattern: /\b[A-Z][a-z]+ from (?:our|the) (?:discord|slack|forum|team|community)\b/gi, examples: ["Aya from our Discord"]}
+    {
+        pattern: /\b[A-Z][a-z]+ from (?:our|the) (?:discord|slack|forum|team|community)\b/gi,
+        examples: ["Aya from our Discord"]
+    }
 ];
 
 /** Organisations, software and sites that look like names but are not models. */

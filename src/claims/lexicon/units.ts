@@ -36,7 +36,14 @@ const count = (unit: string, spellings: string[], examples: [string, number][]):
 });
 
 export const UNITS: UnitEntry[] = [
-    bytes("TB", ["TB", "terabytes", "terabyte"], [["a 1.2 TB checkpoint", 1.2], ["two terabytes", 2]]),
+    bytes(
+        "TB",
+        ["TB", "terabytes", "terabyte"],
+        [
+            ["a 1.2 TB checkpoint", 1.2],
+            ["two terabytes", 2]
+        ]
+    ),
     bytes(
         "GB",
         ["GB", "gigabytes", "gigabyte", "gigs", "gig"],
@@ -48,10 +55,25 @@ export const UNITS: UnitEntry[] = [
             ["weighs 5 gig", 5]
         ]
     ),
-    bytes("MB", ["MB", "megabytes", "megabyte", "megs", "meg"], [["808 MB", 808], ["500 megs", 500], ["650MB", 650]]),
+    bytes(
+        "MB",
+        ["MB", "megabytes", "megabyte", "megs", "meg"],
+        [
+            ["808 MB", 808],
+            ["500 megs", 500],
+            ["650MB", 650]
+        ]
+    ),
     bytes("KB", ["KB", "kilobytes", "kilobyte"], [["512 KB", 512]]),
     bytes("TiB", ["TiB", "tebibytes"], [["1 TiB", 1]]),
-    bytes("GiB", ["GiB", "gibibytes", "gibibyte"], [["4.58 GiB", 4.58], ["45GiB", 45]]),
+    bytes(
+        "GiB",
+        ["GiB", "gibibytes", "gibibyte"],
+        [
+            ["4.58 GiB", 4.58],
+            ["45GiB", 45]
+        ]
+    ),
     bytes("MiB", ["MiB", "mebibytes"], [["610 MiB", 610]]),
     {
         unit: "%",
@@ -95,6 +117,8 @@ export const UNITS: UnitEntry[] = [
         family: "speed",
         spellings: [
             "tokens per second",
+            "token per second",
+            "tokens per sec",
             "tokens a second",
             "tokens/second",
             "tokens/sec",
@@ -124,8 +148,22 @@ export const UNITS: UnitEntry[] = [
             ["roughly eight billion", 8]
         ]
     ),
-    count("M", ["million", "M"], [["135M", 135], ["20 million", 20]]),
-    count("K", ["thousand", "k", "K"], [["9.8k", 9.8], ["300k downloads", 300]])
+    count(
+        "M",
+        ["million", "M"],
+        [
+            ["135M", 135],
+            ["20 million", 20]
+        ]
+    ),
+    count(
+        "K",
+        ["thousand", "k", "K"],
+        [
+            ["9.8k", 9.8],
+            ["300k downloads", 300]
+        ]
+    )
 ];
 
 /** Number words ("eight", "twenty-five"): value of each word. "hundred" multiplies. */
@@ -237,7 +275,11 @@ export const LABEL_UNITS: LabelUnit[] = [
         unit: "tok/s",
         examples: ["Speed (tok/s)", "tokens per second"]
     },
-    {pattern: /\b(smaller|reduction|saving|savings|cut|shrink\w*)\b.*\bby\b\s*$/i, unit: "%", examples: ["Smaller than the 16-bit file by"]},
+    {
+        pattern: /\b(smaller|reduction|saving|savings|cut|shrink\w*)\b.*\bby\b\s*$/i,
+        unit: "%",
+        examples: ["Smaller than the 16-bit file by"]
+    },
     {
         pattern: /\b(params|parameters)\s*\(\s*B\s*\)|\bbillions? of param/i,
         unit: "B",
