@@ -77,17 +77,29 @@ function findBaseline(text: string): {baseline: Baseline; text: string} | null {
 const CLAUSE_BREAK = /[;:,—–(]|\b(?:and|but|while|whereas|which|so|yet|although|though)\b/gi;
 
 function clauseAround(text: string, start: number, end: number): {start: number; end: number} {
-    let clauseStart = 0;
-    let clauseEnd = text.length;
+    // Only a bounded window around the figure is scanned, so long sentences stay linear.
+    const from = Math.max(0, start - 300);
+    const to = Math.min(text.length, end + 300);
+    const window = text.slice(from, to);
+    let clauseStart = from;
+    let clauseEnd = to;
     CLAUSE_BREAK.lastIndex = 0;
-    for (let match = CLAUSE_BREAK.exec(text); match !== null; match = CLAUSE_BREAK.exec(text)) {
-        if (match.index + match[0].length <= start) clauseStart = match.index + match[0].length;
-        else if (match.index >= end) {
-            clauseEnd = match.index;
+    for (let match = CLAUSE_BREAK.exec(window); match !== null; match = CLAUSE_BREAK.exec(window)) {
+        const at = from + match.index;
+        if (at + match[0].length <= start) clauseStart = at + match[0].length;
+        else if (at >= end) {
+            clauseEnd = at;
             break;
         }
     }
     return {start: clauseStart, end: clauseEnd};
+}
+
+/** A quote an editor can read: the sentence, or 200 characters either side of the figure in a very long one. */
+function quoteOf(unit: TextUnit, start: number, end: number): string {
+    if (unit.quote.length <= 600 || unit.label !== null) return unit.quote;
+    const from = Math.max(0, start - 200);
+    return `${from > 0 ? "…" : ""}${unit.text.slice(from, Math.min(unit.text.length, end + 200))}${end + 200 < unit.text.length ? "…" : ""}`;
 }
 
 function words(text: string, take: number, fromEnd: boolean): string {
@@ -608,7 +620,7 @@ function buildClaim(input: BuildInput): Claim | null {
     const claimInput = {
         id: input.id,
         kind,
-        quote: unit.quote,
+        quote: quoteOf(unit, position, figure?.end ?? input.phrase!.end),
         subject: {
             type: subjectType,
             mention: model?.mention ?? null,
