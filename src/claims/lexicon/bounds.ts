@@ -91,7 +91,6 @@ export const BOUNDS: BoundEntry[] = [
             "not even",
             "not over",
             "up to",
-            "max",
             "maximum of",
             "<",
             "≤",
@@ -114,7 +113,6 @@ export const BOUNDS: BoundEntry[] = [
             "exceeding",
             "beyond",
             "north of",
-            "min",
             ">",
             "≥",
             ">="
