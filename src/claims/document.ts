@@ -158,6 +158,8 @@ class Builder {
     section = 0;
     title: string | null = null;
     readonly boxTitles = new Map<number, string>();
+    /** The last lone title line, which titles a box right under it. */
+    lastTitle: {text: string; block: number} | null = null;
     /** Recent sentences (normalized), to tell a quoted repeat from a new quotation; bounded, so linear. */
     private readonly recent: string[] = [];
     private isRepeat(text: string): boolean {
@@ -430,7 +432,15 @@ function emitGroup(
             bullet: bullet !== null
         };
     });
-    const boxes = stripped.map((line) => splitBoxLine(line.text));
+    const split = stripped.map((line) => splitBoxLine(line.text));
+    // In a run of box lines, a short line without a figure is a box line too ("Efficiency Trend ↑ Rising").
+    const figureLines = split.filter((box) => box !== null).length;
+    const boxes = split.map((box, index) => {
+        if (box || figureLines < 2 || stripped.length < 3) return box;
+        const words = stripped[index]!.text.trim().split(/\s+/);
+        if (words.length < 2 || words.length > 8 || /[.!?]["'”’)]*$/.test(stripped[index]!.text.trim())) return null;
+        return {label: words.slice(0, -1).join(" "), value: words[words.length - 1]!};
+    });
     const isTitle = (line: string): boolean =>
         line.trim().split(/\s+/).length <= 12 && !/[.!?:,;]["'”’)]*$/.test(line.trim());
     // A box: two or more short `label value` lines, maybe under a title line.
@@ -445,6 +455,8 @@ function emitGroup(
     if (!quoted && (titled || bare)) {
         builder.block++;
         if (titled) builder.boxTitles.set(builder.block, first.text.trim());
+        else if (builder.lastTitle && builder.lastTitle.block === builder.block - 1)
+            builder.boxTitles.set(builder.block, builder.lastTitle.text);
         stripped.forEach((line, index) => {
             if (titled && index === 0) return;
             const box = boxes[index]!;
@@ -459,6 +471,7 @@ function emitGroup(
             builder.section++;
         if (builder.title === null && !fromHtml) builder.title = first.text.trim();
         builder.prose(first.text, first.offset, "heading", quoted);
+        builder.lastTitle = {text: first.text.trim(), block: builder.block};
         return;
     }
     // List items are blocks of their own; other lines wrap into one paragraph.

@@ -151,6 +151,8 @@ interface State {
     /** The document's own subject (front matter base_model, or a model named in its title). */
     docModel: CatalogModel | null;
     docFromFrontMatter: boolean;
+    /** The quantization the issue names most often (one pass over the text). */
+    commonQuant: string | null;
     /** A quant the issue says its builds are ("Our Q4_K_M builds"). */
     docQuant: string | null;
     previousText: string;
@@ -158,6 +160,14 @@ interface State {
     lastQuestion: {unit: number; model: CatalogModel | null; quant: string | null} | null;
     /** How often each model has been named so far (a box sums up the story's most-named model). */
     counts: Map<CatalogModel, number>;
+}
+
+function mostCommonQuant(text: string): string | null {
+    const counts = new Map<string, number>();
+    for (const mention of findQuantMentions(text)) if (!mention.asBaseline && !SIXTEEN.has(mention.quant)) counts.set(mention.quant, (counts.get(mention.quant) ?? 0) + 1);
+    let best: string | null = null;
+    for (const [quant, count] of counts) if (best === null || count > counts.get(best)!) best = quant;
+    return best;
 }
 
 function mostMentioned(state: State): CatalogModel | null {
@@ -185,7 +195,8 @@ export function extractClaims(text: string, catalog: Catalog, name?: string): Ex
         previousText: "",
         lastQuestion: null,
         counts: new Map(),
-        docFromFrontMatter: false
+        docFromFrontMatter: false,
+        commonQuant: mostCommonQuant(text)
     };
     const front = document.frontMatter;
     for (const key of ["base_model", "model_name", "model"]) {
@@ -483,7 +494,9 @@ function buildClaim(input: BuildInput): Claim | null {
     // Model: named in the clause, the sentence, the label/row, an issue alias, the caption, or the text before.
     let model: ModelRef | null = null;
     let via: "quote" | "label" | "context" | null = null;
-    const generic = detection.generic === true;
+    // "Avg Model Size Reduction 75%": an average over models is about a quant type, not the story's model.
+    const averaged = /\b(avg|average|averages|typical|typically|on average|median)\b/i.test(`${unit.label ?? ""} ${clauseText}`);
+    const generic = detection.generic === true || averaged;
     const nearest = (list: {start: number; end: number; model: CatalogModel}[]): CatalogModel | null => {
         let chosen: {distance: number; model: CatalogModel} | null = null;
         for (const item of list) {
@@ -519,6 +532,8 @@ function buildClaim(input: BuildInput): Claim | null {
             const pointsBack =
                 REFERS_BACK.test(clauseText) ||
                 REFERS_BACK.test(text) ||
+                // A fragment that opens with a figure describes the item named above it ("7B parameter model for …").
+                /^[~≈]?\d/.test(text.trim()) ||
                 (input.unit.where === "body" &&
                     state.previousText.trim().endsWith("?") &&
                     !/^[A-Z][a-z]+ [a-z]+ (?:is|are|was|has)\b/.test(text));
@@ -585,8 +600,28 @@ function buildClaim(input: BuildInput): Claim | null {
         [quant, quantSource] = [state.lastQuant.quant, "context"];
     if (!quant && !model && state.lastQuant && state.lastQuant.block === unit.block && kind !== "unverifiable")
         [quant, quantSource] = [state.lastQuant.quant, "context"];
+    if (!quant && !model && averaged && state.commonQuant && kind !== "unverifiable") [quant, quantSource] = [state.commonQuant, "context"];
     if (!quant && model && state.docQuant && kind === "hardware-fit")
         [quant, quantSource] = [state.docQuant, "context"];
+
+    // "Previous Qwen2 Largest 72B", "Qwen3's 4B": a family word before a count, completed with it, may name a model.
+    if (figure && (kind === "parameter-count" || kind === "active-parameters") && via !== "label" && !inClause.length) {
+        const lead = text.slice(Math.max(clause.start, figure.start - 80), figure.start).split(/\s+/).filter(Boolean).slice(-6);
+        for (const word of lead) {
+            const candidate = findModel(input.catalog, `${word.replace(/['’]s$/, "")} ${figure.text}`);
+            if (candidate) {
+                [model, via] = [{model: candidate, mention: `${word} ${figure.text}`}, unit.label ? "label" : "quote"];
+                break;
+            }
+        }
+    }
+
+    // A count far from the size of a model named outside its clause belongs to another model ("its predecessor's 72B").
+    if (model && kind === "parameter-count" && figure && via !== "label" && !inClause.some((mention) => mention.model === model!.model)) {
+        const nominal = model.model.nominalParamsB ?? model.model.paramsB;
+        const ratio = nominal ? figure.baseValue / (nominal * 1e9) : 1;
+        if (ratio > 2 || ratio < 0.5) model = null;
+    }
 
     // A figure about models in general, or with nothing to be about, is not a claim.
     const quantMatters = kind !== "parameter-count" && kind !== "active-parameters" && kind !== "unverifiable";

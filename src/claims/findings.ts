@@ -32,6 +32,7 @@ export type FindingReason =
     | "physics-limit"
     | "no-model"
     | "unknown-model"
+    | "other-model"
     | "no-figure"
     | "no-facts"
     | "needs-measurement"

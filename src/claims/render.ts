@@ -81,6 +81,12 @@ function capitalise(text: string): string {
 function headline(result: Finding, claim: Claim, link: ClaimLink): string {
     const actual = result.actual ? formatAmount(result.actual) : null;
     const claimed = claim.claimed.text;
+    // A wording rather than a figure ("practically lossless"): say what was measured and what the wording allows.
+    if (claim.kind === "quality-loss" && claim.claimed.value == null && actual && result.verdict !== "unverifiable") {
+        const measured = `${result.subject} is +${actual} perplexity${result.basis[1] ? `, ${formatAmount(result.basis[1].amount)}` : ""}`;
+        const word = result.verdict === "supported" ? "True" : result.verdict === "refuted" ? "False" : "Not settled";
+        return `${word}: ${measured}; "${claimed}" allows ${result.bandWhy?.replace(/^"[^"]*" allows /, "") ?? "little loss"}.`;
+    }
     switch (result.reason) {
         case "matches":
         case "bound-holds":
@@ -112,6 +118,8 @@ function headline(result: Finding, claim: Claim, link: ClaimLink): string {
             return `Not settled: the claim names no model or quantization the catalog knows, so there is nothing to check it against.`;
         case "unknown-model":
             return `Not settled: "${result.subject}" is not in the catalog; add it to models.yaml or inspect its GGUF directly.`;
+        case "other-model":
+            return `Not settled: the figure fits another model than the one linked: ${result.subject}.`;
         case "no-figure":
             return `Not settled: the claim gives no figure to check.`;
         case "no-facts":

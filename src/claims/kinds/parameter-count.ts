@@ -45,7 +45,7 @@ export const parameterCount: KindModule<"parameter-count"> = {
         if (/^(?:tokens?|words|examples|images|hours|dollars|usd|\$)\b/.test(context.after)) return null;
         const generic = isGenericCount(context);
         if (CUES.params.pattern.test(near) || /\bparam/.test(context.label)) return {score: 0.75, generic};
-        if (context.where !== "body" && context.namesModel) return {score: 0.6, generic};
+        if (context.where !== "body" && (context.namesModel || /[a-z]\d|\d[a-z]|^[a-z]+ \d/.test(context.label))) return {score: 0.6, generic};
         if (q.unit === "B" && context.namesModel) return {score: 0.55, generic};
         return null;
     },
@@ -72,6 +72,15 @@ export const parameterCount: KindModule<"parameter-count"> = {
             TOLERANCE.params,
             (claimed.value ?? 0) >= 1e9 ? 1e9 : 1e6
         );
+        // A count more than twice off is another model's size ("72B" beside Qwen3-4B), not a wrong count: not guessed.
+        const ratio = (claimed.value ?? 0) / sourced.value;
+        if (result.verdict === "refuted" && (ratio > 2 || ratio < 0.5))
+            return finding({
+                verdict: "inconclusive",
+                reason: "other-model",
+                subject: `a ${claimed.text} model (${facts.named.name} has ${Math.round(sourced.value / 1e8) / 10}B, so another model is meant)`,
+                claimed: claimedAmount
+            });
         return fromBand(result, {
             subject: `the parameter count of ${modelLabel(facts)}`,
             actual: {value: sourced.value, unit: "params"},
