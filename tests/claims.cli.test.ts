@@ -50,7 +50,7 @@ describe("llmproof check", () => {
         const [issue] = output.issues;
         expect(issue!.title).toBe("Test Weekly 1");
         const byClaimed = new Map(issue!.claims.map((claim) => [claim.claimed, claim]));
-        expect(byClaimed.get("7 billion parameters")).toMatchObject({
+        expect(byClaimed.get("7 billion")).toMatchObject({
             kind: "parameter-count",
             model: "Testlm-7B",
             verdict: "supported",
@@ -58,14 +58,17 @@ describe("llmproof check", () => {
             evidence: "catalog"
         });
         expect(byClaimed.get("4.15 GB")).toMatchObject({kind: "file-size", quant: "Q4_K_M", verdict: "supported"});
-        expect(byClaimed.get("runs on a smartphone")).toMatchObject({kind: "hardware-fit", verdict: "refuted"});
+        // A phone class without a figure: the need (5.07 GB) is above a common phone's usable memory but
+        // below the largest phones', so the verdict says for which members it holds instead of guessing.
+        expect(byClaimed.get("runs on a smartphone")).toMatchObject({kind: "hardware-fit", verdict: "inconclusive"});
+        expect(byClaimed.get("runs on a smartphone")!.note).toMatch(/true only with about \d+ GB/);
         expect(issue!.claims.find((claim) => claim.kind === "unverifiable")!.note).toMatch(/download/);
         for (const claim of issue!.claims) {
             expect(claim.quote.length).toBeGreaterThan(0);
             expect(claim.note.length).toBeGreaterThan(0);
         }
         expect(issue!.verifiedNumbers[0]!.items.map((item) => item.mark)).toEqual(["✔", "✘"]);
-        expect(issue!.counts.refuted).toBe(2);
+        expect(issue!.counts.refuted).toBe(1);
     });
 
     it("prints a table by default and exits 2 with --strict when a claim is refuted", () => {

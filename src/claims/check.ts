@@ -1,11 +1,11 @@
 import {readdir, readFile, stat} from "node:fs/promises";
 import {basename, extname, join} from "node:path";
 import {parse as parseYaml} from "yaml";
-import {findModel, findModelsInText, modelById} from "../catalog/lookup.js";
+import {findModel} from "../catalog/lookup.js";
 import type {Catalog} from "../catalog/schema.js";
-import {UserError} from "../util/errors.js";
-import {logInfo} from "../util/log.js";
-import {EvidenceCache, gatherEvidence, type EvidenceOptions, type GatheredEvidence, type Sourced} from "./evidence.js";
+import {errorMessage, UserError} from "../util/errors.js";
+import {logInfo, logWarning} from "../util/log.js";
+import {EvidenceCache, gatherEvidence, type EvidenceOptions, type GatheredEvidence} from "./evidence.js";
 import {extractClaims, parseClaimedFigure} from "./extract.js";
 import {linkClaim} from "./link.js";
 import {
@@ -14,14 +14,13 @@ import {
     SidecarFileSchema,
     type CheckedClaim,
     type Claim,
-    type ClaimLink,
     type IssueReport,
     type MetricBox,
     type SidecarClaim,
     type SidecarFile,
     type VerdictCounts
 } from "./schema.js";
-import {judgeClaim, type Comparison} from "./verdict.js";
+import {judgeClaim} from "./judge.js";
 import {verifiedNumbers} from "./verified-numbers.js";
 
 /**
@@ -42,7 +41,14 @@ export interface CheckOptions extends Partial<EvidenceOptions> {
 /** Twins above this are skipped by default: a check (and `npm run demo`) must stay quick. */
 export const DEFAULT_TWIN_MAX_BYTES = 0.25e9;
 
+/** Issues above this size are refused: a newsletter issue is kilobytes; this is a thousand times more. */
+export const MAX_ISSUE_BYTES = 50 * 1024 * 1024;
+
 export async function checkIssue(text: string, options: CheckOptions): Promise<IssueReport> {
+    if (text.length > MAX_ISSUE_BYTES)
+        throw new UserError(
+            `The issue ${options.issueName ?? "text"} is ${Math.round(text.length / 1024 / 1024)} MB; check reads issues up to ${MAX_ISSUE_BYTES / 1024 / 1024} MB.`
+        );
     const evidenceOptions: EvidenceOptions = {
         offline: options.offline ?? false,
         measure: options.measure ?? false,
@@ -51,11 +57,11 @@ export async function checkIssue(text: string, options: CheckOptions): Promise<I
         env: options.env
     };
     const cache = options.cache ?? new EvidenceCache();
-    const extracted = extractClaims(text);
+    const extracted = extractClaims(text, options.catalog, options.issueName);
     const boxes = extracted.boxes.map((box) => ({...box, items: [...box.items]}));
     const claims = [
         ...extracted.claims,
-        ...sidecarToClaims(options.sidecarClaims ?? [], extracted.claims.length, boxes)
+        ...sidecarToClaims(options.sidecarClaims ?? [], extracted.claims.length, boxes, options.catalog)
     ];
 
     const links = claims.map((claim) => linkClaim(claim, options.catalog));
@@ -67,9 +73,7 @@ export async function checkIssue(text: string, options: CheckOptions): Promise<I
 
     const checked: CheckedClaim[] = claims.map((claim, index) => {
         const link = links[index]!;
-        const comparison =
-            claim.kind === "size-ratio" ? findComparison(claim, index, claims, links, gathered, options) : null;
-        const verdict = judgeClaim({claim, link, gathered: gathered[index]!, catalog: options.catalog, comparison});
+        const verdict = judgeClaim({claim, link, gathered: gathered[index]!, catalog: options.catalog});
         return {claim, link, evidence: gathered[index]!.evidence, missing: gathered[index]!.missing, verdict};
     });
     const warnings = [...new Set(gathered.flatMap((item) => item.warnings))];
@@ -91,86 +95,19 @@ export function countVerdicts(checked: readonly CheckedClaim[]): VerdictCounts {
     return counts;
 }
 
-/**
- * The two models a ratio compares: two catalog models named in its sentence, the sidecar's
- * `comparedTo`, or the two parameter counts beside it in the same metric box ("4B", "72B",
- * "18x smaller").
- */
-function findComparison(
-    claim: Claim,
-    index: number,
-    claims: Claim[],
-    links: ClaimLink[],
-    gathered: GatheredEvidence[],
-    options: CheckOptions
-): Comparison | null {
-    const paramsOf = (modelId: string): {name: string; params: Sourced<number>} | null => {
-        const model = modelById(options.catalog, modelId);
-        if (!model) return null;
-        const proxy = model.proxy ? modelById(options.catalog, model.proxy) : undefined;
-        const paramsB = model.paramsB ?? proxy?.paramsB;
-        if (paramsB != null) return {name: model.name, params: {value: paramsB * 1e9, level: "catalog", how: null}};
-        return model.nominalParamsB != null
-            ? {name: model.name, params: {value: model.nominalParamsB * 1e9, level: "catalog", how: "by name"}}
-            : null;
-    };
-    if (claim.subject.comparedMention && claim.subject.modelId) {
-        const a = findModel(options.catalog, claim.subject.modelId);
-        const b = findModel(options.catalog, claim.subject.comparedMention);
-        const pa = a ? paramsOf(a.id) : null;
-        const pb = b ? paramsOf(b.id) : null;
-        return pa && pb ? {a: pa, b: pb} : null;
-    }
-    const inQuote = [
-        ...new Map(
-            findModelsInText(options.catalog, claim.quote).map((mention) => [mention.model.id, mention.model])
-        ).values()
-    ];
-    if (inQuote.length >= 2 && claim.source !== "metric-box") {
-        const pa = paramsOf(inQuote[0]!.id);
-        const pb = paramsOf(inQuote[1]!.id);
-        return pa && pb ? {a: pa, b: pb} : null;
-    }
-    if (claim.box) {
-        const siblings = claims
-            .map((other, otherIndex) => ({other, otherIndex}))
-            .filter(
-                ({other, otherIndex}) =>
-                    otherIndex !== index &&
-                    other.box?.box === claim.box!.box &&
-                    other.kind === "parameter-count" &&
-                    links[otherIndex]!.models.length > 0
-            );
-        const distinct = [
-            ...new Map(siblings.map(({otherIndex}) => [links[otherIndex]!.models[0]!.id, otherIndex])).values()
-        ];
-        if (distinct.length === 2) {
-            const facts = distinct.map((otherIndex) => gathered[otherIndex]!.facts[0]);
-            const sides = distinct.map((otherIndex, side) => {
-                const modelFacts = facts[side];
-                return modelFacts?.params
-                    ? {name: modelFacts.named.name, params: modelFacts.params}
-                    : paramsOf(links[otherIndex]!.models[0]!.id);
-            });
-            if (sides[0] && sides[1]) return {a: sides[0], b: sides[1]};
-        }
-    }
-    return null;
-}
-
-function sidecarToClaims(items: readonly SidecarClaim[], offset: number, boxes: MetricBox[]): Claim[] {
+function sidecarToClaims(
+    items: readonly SidecarClaim[],
+    offset: number,
+    boxes: MetricBox[],
+    catalog: Catalog
+): Claim[] {
     return items.map((item, index) => {
         const id = `s${offset + index + 1}`;
-        const claimed = item.claimed
-            ? parseClaimedFigure(item.claimed, item.kind)
+        const claimed: Record<string, unknown> = item.claimed
+            ? parseClaimedFigure(item.claimed)
             : {text: item.quote, value: null, unit: null};
+        claimed.text = item.claimed ?? item.quote;
         if (item.baseline) claimed.baseline = item.baseline;
-        if (item.hardware)
-            claimed.hardware = {
-                class: item.hardware,
-                memoryBytes: claimed.hardware?.memoryBytes ?? null,
-                memoryKind: claimed.hardware?.memoryKind ?? "any"
-            };
         let box: Claim["box"] = null;
         if (item.box) {
             let target = boxes.find((candidate) => candidate.title.toLowerCase() === item.box!.title.toLowerCase());
@@ -187,6 +124,26 @@ function sidecarToClaims(items: readonly SidecarClaim[], offset: number, boxes: 
                 value: item.claimed ?? item.quote
             };
         }
+        const model = item.model ? findModel(catalog, item.model) : undefined;
+        const extra: Record<string, unknown> = {};
+        if (item.kind === "hardware-fit")
+            extra.hardware = {
+                class: item.hardware ?? "memory",
+                memoryBytes: typeof claimed.value === "number" ? claimed.value : null,
+                memoryKind: "any",
+                form: "fits"
+            };
+        if (item.kind === "speed")
+            extra.speed = {
+                form: claimed.unit === "tok/s" ? "tokens-per-second" : claimed.value == null ? "qualitative" : "ratio",
+                direction: "faster"
+            };
+        if (item.kind === "quality-loss")
+            extra.quality =
+                claimed.value == null
+                    ? {strictness: qualityStrictness(item.claimed ?? item.quote), metric: null}
+                    : {strictness: "numeric", metric: "perplexity"};
+        if (item.kind === "unverifiable") extra.reason = item.reason ?? "stated as unverifiable in the sidecar";
         return ClaimSchema.parse({
             id,
             quote: item.quote,
@@ -195,17 +152,24 @@ function sidecarToClaims(items: readonly SidecarClaim[], offset: number, boxes: 
                 type: item.model ? "model" : item.quant ? "quant" : "general",
                 mention: item.model ?? null,
                 quant: item.quant?.toUpperCase() ?? null,
-                modelId: item.model ?? null,
+                quantSource: item.quant ? "claim" : "none",
+                modelId: model?.id ?? null,
+                modelVia: model ? "sidecar" : null,
                 comparedMention: item.comparedTo ?? null
             },
             claimed,
             source: "sidecar",
             box,
-            unverifiableReason:
-                item.kind === "unverifiable" ? (item.reason ?? "stated as unverifiable in the sidecar") : null,
-            context: []
+            context: [],
+            ...extra
         });
     });
+}
+
+function qualityStrictness(text: string): "lossless" | "negligible" | "minimal" {
+    if (/(zero|no|lossless)/i.test(text) && !/(near|nearly|practically|virtually)/i.test(text)) return "lossless";
+    if (/(minimal|minor|small|slight)/i.test(text)) return "minimal";
+    return "negligible";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,6 +182,10 @@ const SIDECAR_SUFFIXES = [".claims.yaml", ".claims.yml", ".claims.json"];
 export async function expandIssuePaths(paths: readonly string[]): Promise<string[]> {
     const files: string[] = [];
     for (const path of paths) {
+        if (path === "-") {
+            files.push("-");
+            continue;
+        }
         const info = await stat(path).catch(() => null);
         if (!info) throw new UserError(`Issue file or folder not found: ${path}.`);
         if (info.isDirectory()) {
@@ -226,6 +194,8 @@ export async function expandIssuePaths(paths: readonly string[]): Promise<string
                 .sort();
             if (entries.length === 0) throw new UserError(`No issue files (.md, .txt) in ${path}.`);
             files.push(...entries.map((name) => join(path, name)));
+        } else if (!info.isFile()) {
+            throw new UserError(`${path} is not a regular file (a FIFO or device cannot be read as an issue).`);
         } else {
             files.push(path);
         }
@@ -286,6 +256,8 @@ async function siblingSidecar(issuePath: string): Promise<string | null> {
 export interface CheckFilesOptions extends Omit<CheckOptions, "sidecarClaims" | "issueName" | "cache"> {
     /** A sidecar given with --claims; sidecars next to each issue are read too. */
     sidecarPath?: string;
+    /** The text of `-` (standard input). */
+    stdinText?: string;
 }
 
 export async function checkIssueFiles(paths: readonly string[], options: CheckFilesOptions): Promise<IssueReport[]> {
@@ -294,18 +266,60 @@ export async function checkIssueFiles(paths: readonly string[], options: CheckFi
     const cache = new EvidenceCache();
     const reports: IssueReport[] = [];
     for (const file of files) {
-        const text = await readFile(file, "utf8").catch((error: unknown) => {
-            throw new UserError(
-                `Cannot read the issue ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
-                {cause: error}
+        // One issue that cannot be read or checked is reported as such; the others' reports are kept.
+        try {
+            if (file !== "-") {
+                const info = await stat(file);
+                if (!info.isFile())
+                    throw new UserError(`${file} is not a regular file (a FIFO or device cannot be read as an issue).`);
+                if (info.size > MAX_ISSUE_BYTES)
+                    throw new UserError(
+                        `The issue ${file} is ${Math.round(info.size / 1024 / 1024)} MB; check reads issues up to ${MAX_ISSUE_BYTES / 1024 / 1024} MB.`
+                    );
+            }
+            const text =
+                file === "-"
+                    ? (options.stdinText ?? "")
+                    : await readFile(file, "utf8").catch((error: unknown) => {
+                          throw new UserError(
+                              `Cannot read the issue ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+                              {cause: error}
+                          );
+                      });
+            const sidecars: SidecarClaim[] = [];
+            if (explicit && (file === "-" || sidecarApplies(explicit, file))) sidecars.push(...explicit.claims);
+            const sibling = file === "-" ? null : await siblingSidecar(file);
+            if (sibling && sibling !== options.sidecarPath) sidecars.push(...(await loadSidecar(sibling)).claims);
+            logInfo(`checking ${file === "-" ? "standard input" : file} …`);
+            reports.push(
+                await checkIssue(text, {
+                    ...options,
+                    sidecarClaims: sidecars,
+                    issueName: file === "-" ? "<stdin>" : file,
+                    cache
+                })
             );
-        });
-        const sidecars: SidecarClaim[] = [];
-        if (explicit && sidecarApplies(explicit, file)) sidecars.push(...explicit.claims);
-        const sibling = await siblingSidecar(file);
-        if (sibling && sibling !== options.sidecarPath) sidecars.push(...(await loadSidecar(sibling)).claims);
-        logInfo(`checking ${file} …`);
-        reports.push(await checkIssue(text, {...options, sidecarClaims: sidecars, issueName: file, cache}));
+        } catch (error) {
+            if (files.length === 1) throw error;
+            const message = error instanceof UserError ? error.message : `unexpected error: ${errorMessage(error)}`;
+            logWarning(`${file}: ${message}`);
+            reports.push(failedReport(file, message, options));
+        }
     }
     return reports;
+}
+
+/** The report of an issue that could not be checked: no claims, the reason as `error`. */
+function failedReport(file: string, message: string, options: CheckFilesOptions): IssueReport {
+    return IssueReportSchema.parse({
+        issue: file,
+        title: null,
+        mode: {offline: options.offline ?? false, measure: options.measure ?? false},
+        claims: [],
+        boxes: [],
+        verifiedNumbers: [],
+        counts: {supported: 0, refuted: 0, inconclusive: 0, unverifiable: 0},
+        warnings: [message],
+        error: message
+    });
 }

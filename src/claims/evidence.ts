@@ -7,6 +7,7 @@ import type {Catalog, CatalogModel, QuantQualityFact, QuantSpeedFact} from "../c
 import type {GgufFacts} from "../gguf/facts.js";
 import {errorMessage} from "../util/errors.js";
 import {logInfo, logWarning} from "../util/log.js";
+import {kindModule} from "./kinds/index.js";
 import {measuredModel} from "./link.js";
 import type {Claim, ClaimLink, Evidence, EvidenceLevel, MissingEvidence} from "./schema.js";
 
@@ -105,6 +106,7 @@ function fileSize(model: CatalogModel, quant: string): Sourced<number> | null {
 /** Catalog facts of one model at one quant; the named model's own figures win, then its proxy's. */
 export function catalogFacts(named: CatalogModel, measured: CatalogModel, quant: string | null): ModelFacts {
     const paramsB = named.paramsB ?? measured.paramsB;
+    const nominalB = named.nominalParamsB ?? measured.nominalParamsB;
     const params: Sourced<number> | null =
         paramsB != null
             ? {
@@ -113,7 +115,9 @@ export function catalogFacts(named: CatalogModel, measured: CatalogModel, quant:
                   how:
                       named.paramsB == null ? `the count of ${measured.name}, which stands in for it` : named.paramsNote
               }
-            : null;
+            : nominalB != null
+              ? {value: nominalB * 1e9, level: "catalog", how: "as the name states it (no measured count recorded)"}
+              : null;
     const moe = named.moe ?? measured.moe;
     const activeParams: Sourced<number> | null =
         moe?.activeParamsB != null
@@ -255,19 +259,6 @@ export interface EvidenceContext {
     cache: EvidenceCache;
 }
 
-/** Kinds that need a header read to be judged more exactly than the catalog allows. */
-const HEADER_KINDS = new Set([
-    "parameter-count",
-    "active-parameters",
-    "file-size",
-    "size-reduction",
-    "size-ratio",
-    "bits-per-weight",
-    "hardware-fit"
-]);
-/** Kinds that need the model run on this machine. */
-const RUN_KINDS = new Set(["speed", "hardware-fit"]);
-
 export async function gatherEvidence(
     claim: Claim,
     link: ClaimLink,
@@ -275,26 +266,13 @@ export async function gatherEvidence(
 ): Promise<GatheredEvidence> {
     const {catalog, options, cache} = context;
     const result: GatheredEvidence = {facts: [], evidence: [], missing: [], warnings: []};
-    if (claim.kind === "unverifiable" || link.models.length === 0) return result;
-
-    // A general claim about a quant type: catalog facts of every model that has it (no downloads for a survey).
-    if (link.models.every((model) => model.via === "quant-type")) {
-        for (const modelLink of link.models) {
-            const model = modelById(catalog, modelLink.id)!;
-            const facts = catalogFacts(model, model, link.quant);
-            result.facts.push(facts);
-        }
-        result.evidence.push({
-            level: "catalog",
-            modelId: null,
-            quant: link.quant,
-            facts: {models: result.facts.length, quant: link.quant},
-            source: "models.yaml (every model with this quantization and a size)",
-            command: "llmproof models --json"
-        });
-        addReferenceEvidence(result, catalog, claim, link.quant);
+    if (claim.kind === "unverifiable") return result;
+    // A claim about a quant type in general stands on the reference measurements in the catalog.
+    if (link.models.length === 0) {
+        if (link.quant) addReferenceEvidence(result, catalog, claim, link.quant);
         return result;
     }
+    const declared = kindModule(claim.kind).evidence;
 
     const named = modelById(catalog, link.models[0]!.id)!;
     const measured = measuredModel(catalog, link.models) ?? named;
@@ -307,7 +285,7 @@ export async function gatherEvidence(
     const ref = catalogCommandRef(measured, quant);
 
     // Header: remote read online, or the local file after --measure pulled it.
-    if (HEADER_KINDS.has(claim.kind) && hasFile && measured.benchmarkable) {
+    if (declared.includes("header") && hasFile && measured.benchmarkable) {
         if (options.offline) {
             result.missing.push({
                 level: "header",
@@ -334,7 +312,7 @@ export async function gatherEvidence(
         }
     }
 
-    if (RUN_KINDS.has(claim.kind) && measured.benchmarkable && quant) {
+    if (declared.includes("twin") && measured.benchmarkable && quant) {
         let ran = false;
         if (options.measure && !options.offline && hasFile) {
             const run = await cache

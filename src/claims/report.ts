@@ -20,7 +20,7 @@ const MARK: Record<VerdictKind, string> = {
 
 function modelName(item: CheckedClaim): string | null {
     const first = item.link.models[0];
-    if (!first) return item.link.unknownMention ?? null;
+    if (!first) return item.claim.subject.type === "quant" && item.link.quant ? `${item.link.quant} (in general)` : (item.link.unknownMention ?? null);
     if (first.via === "quant-type") return `${item.link.quant ?? "quant"} (catalog models)`;
     return first.name;
 }
@@ -30,7 +30,21 @@ function shorten(text: string, length: number): string {
 }
 
 /** One table per issue, then the notes of the claims that were not simply confirmed. */
+/** Above this many claims the terminal table is plain lines: cli-table3 lays out every row at once. */
+const TABLE_ROW_LIMIT = 2000;
+
 export function renderCheckTable(report: IssueReport): string {
+    if (report.error) return `${report.issue}\n  not checked: ${report.error}\n`;
+    if (report.claims.length > TABLE_ROW_LIMIT) {
+        const lines = [
+            `${report.issue}: ${report.claims.length} claims: ${report.counts.supported} supported, ${report.counts.refuted} refuted, ${report.counts.inconclusive} inconclusive, ${report.counts.unverifiable} unverifiable`
+        ];
+        for (const item of report.claims)
+            lines.push(
+                `${item.claim.id}\t${item.claim.kind}\t${item.verdict.verdict}\t${shorten(item.claim.claimed.text, 60)}\t${item.verdict.actual ?? ""}`
+            );
+        return `${lines.join("\n")}\n`;
+    }
     const header =
         `${report.issue}${report.title ? ` — ${report.title}` : ""}\n` +
         `${report.claims.length} claims: ${report.counts.supported} supported, ${report.counts.refuted} refuted, ${report.counts.inconclusive} inconclusive, ${report.counts.unverifiable} unverifiable` +
@@ -74,6 +88,10 @@ export function toJsonClaim(item: CheckedClaim): JsonClaim {
         kind: item.claim.kind,
         source: item.claim.source,
         box: item.claim.box ? {title: item.claim.box.title, label: item.claim.box.label} : null,
+        line: item.claim.line,
+        span: item.claim.span,
+        summary: item.verdict.summary,
+        readings: item.verdict.readings,
         model: modelName(item),
         quant: item.link.quant,
         claimed: item.claim.claimed.text,
@@ -99,7 +117,8 @@ export function renderCheckJson(reports: readonly IssueReport[], version: string
             counts: report.counts,
             claims: report.claims.map(toJsonClaim),
             verifiedNumbers: report.verifiedNumbers,
-            warnings: report.warnings
+            warnings: report.warnings,
+            error: report.error
         }))
     });
 }
@@ -115,7 +134,7 @@ export function renderCheckMarkdown(reports: readonly IssueReport[]): string {
         parts.push(
             `## ${report.title ?? report.issue}`,
             "",
-            `File: \`${report.issue}\` · ${report.mode.offline ? "offline (catalog facts and twins)" : "online (catalog and GGUF headers)"}${report.mode.measure ? ", with measurements" : ""}`,
+            `File: \`${report.issue}\` · evidence used: ${evidenceUsed(report)}`,
             ""
         );
         parts.push(
@@ -149,4 +168,22 @@ export function renderVerifiedNumbersForIssues(reports: readonly IssueReport[]):
         .filter((report) => report.verifiedNumbers.length > 0)
         .map((report) => `<!-- ${report.issue} -->\n${renderVerifiedNumbersMarkdown(report)}`)
         .join("\n");
+}
+
+const LEVEL_WORDS: Record<string, string> = {
+    catalog: "catalog facts (models.yaml)",
+    header: "GGUF headers",
+    estimate: "estimates",
+    twin: "shape-twins run here",
+    measured: "real weights run here"
+};
+
+/** What the verdicts actually stood on, not what the mode allowed. */
+export function evidenceUsed(report: IssueReport): string {
+    const levels = new Set(report.claims.map((item) => item.verdict.evidenceLevel).filter((level) => level !== null));
+    const used = (["catalog", "header", "estimate", "twin", "measured"] as const)
+        .filter((level) => levels.has(level))
+        .map((level) => LEVEL_WORDS[level]);
+    const mode = report.mode.offline ? "offline" : "online";
+    return used.length > 0 ? `${used.join(", ")} (${mode})` : `none (${mode})`;
 }

@@ -21,9 +21,11 @@ export const ClaimKindSchema = z.enum([
 ]);
 export type ClaimKind = z.infer<typeof ClaimKindSchema>;
 
-/** How the claimed figure relates to the truth: "= 75%", "over 60%", "up to 75%", "under 5 GB". */
-export const ComparatorSchema = z.enum(["eq", "at-least", "at-most", "up-to"]);
+/** How the claimed figure relates to the truth: "= 75%", "over 60%", "no more than 5 GB", "not 4-bit". */
+export const ComparatorSchema = z.enum(["eq", "at-least", "at-most", "not"]);
 export type Comparator = z.infer<typeof ComparatorSchema>;
+/** How close the truth must be (see lexicon/bounds.ts): "about", "exactly", "just under", "well over". */
+export const ClosenessSchema = z.enum(["plain", "approximate", "exact", "near", "clear"]);
 
 /**
  * What a size percentage or ratio is measured against. `16-bit` covers F16, FP16, BF16 and
@@ -32,35 +34,37 @@ export type Comparator = z.infer<typeof ComparatorSchema>;
 export const BaselineSchema = z.enum(["16-bit", "F16", "BF16", "FP32", "full-precision", "original", "Q8_0"]);
 export type Baseline = z.infer<typeof BaselineSchema>;
 
-/** Hardware classes a "runs on ..." claim can name; their thresholds live in verdict.ts. */
+export const MemoryKindSchema = z.enum(["vram", "ram", "unified", "any"]);
+export type MemoryKind = z.infer<typeof MemoryKindSchema>;
+
+/** Hardware classes a "runs on ..." claim can name (lexicon/entities.ts holds what each spans). */
 export const HardwareClassSchema = z.enum([
-    "consumer",
+    "single-board",
+    "phone",
     "consumer-gpu",
+    "datacenter-gpu",
+    "mac",
     "laptop",
     "desktop",
-    "smartphone",
+    "consumer",
     "edge",
-    "single-gpu",
     "memory"
 ]);
 export type HardwareClass = z.infer<typeof HardwareClassSchema>;
 
-export const MemoryKindSchema = z.enum(["vram", "ram", "unified", "any"]);
-export type MemoryKind = z.infer<typeof MemoryKindSchema>;
-
 /** Speed claims come as absolute throughput (tok/s), a ratio ("2x faster") or a direction ("lower latency"). */
 export const SpeedFormSchema = z.enum(["tokens-per-second", "ratio", "qualitative"]);
 
-/** Quality claims: a phrase ("minimal degradation", "preserves accuracy") graded by strictness, or a number. */
+/** Quality claims: a phrase ("minimal degradation", "practically lossless") graded by strictness, or a number. */
 export const QualityStrictnessSchema = z.enum(["lossless", "negligible", "minimal", "numeric"]);
 export type QualityStrictness = z.infer<typeof QualityStrictnessSchema>;
 
 export const ClaimedValueSchema = z.object({
-    /** The figure as written, e.g. "~60% size reduction", "80B optimized", "three times smaller". */
+    /** The figure as written, e.g. "~60% size reduction", "80B", "three times smaller". */
     text: z.string(),
     /** The number in `unit`; null for claims without a figure ("runs on consumer hardware"). */
     value: z.number().nullable(),
-    /** Normalized unit: "params" (count), "bytes" (with `byteUnit`), "%", "x", "bpw", "tok/s". */
+    /** Normalized unit: "params" (count), "bytes" (with `byteUnit`), "%", "x", "bpw", "tok/s", "fraction", "kld". */
     unit: z.string().nullable(),
     /** The byte unit as written (GB, GiB, MB ...), because GB and GiB are judged differently. */
     byteUnit: z.string().nullable().default(null),
@@ -68,27 +72,13 @@ export const ClaimedValueSchema = z.object({
     numberText: z.string().nullable().default(null),
     /** Where the number sits inside `text`, so a corrected value can replace just that part. */
     numberSpan: z.tuple([z.number().int(), z.number().int()]).nullable().default(null),
-    approximate: z.boolean().default(false),
     comparator: ComparatorSchema.default("eq"),
+    closeness: ClosenessSchema.default("plain"),
     baseline: BaselineSchema.nullable().default(null),
     /** The baseline phrase as written ("than FP16", "vs the original"). */
     baselineText: z.string().nullable().default(null),
-    /** Words that go with the figure but cannot be checked ("optimized", "in 7 days"). */
-    qualifiers: z.array(z.string()).default([]),
-    hardware: z
-        .object({
-            class: HardwareClassSchema,
-            /** Stated memory capacity in bytes as written (24 GB → 24e9; its GiB reading is considered too). */
-            memoryBytes: z.number().nullable(),
-            memoryKind: MemoryKindSchema
-        })
-        .nullable()
-        .default(null),
-    speed: z
-        .object({form: SpeedFormSchema, direction: z.enum(["faster", "slower"]).default("faster")})
-        .nullable()
-        .default(null),
-    quality: z.object({strictness: QualityStrictnessSchema, metric: z.string().nullable()}).nullable().default(null)
+    /** A ratio or reduction written as "bigger" ("the F16 is three times bigger"): the same ratio seen from the baseline. */
+    direction: z.enum(["smaller", "bigger", "faster", "slower"]).nullable().default(null)
 });
 export type ClaimedValue = z.infer<typeof ClaimedValueSchema>;
 export type ClaimedValueInput = z.input<typeof ClaimedValueSchema>;
@@ -96,15 +86,19 @@ export type ClaimedValueInput = z.input<typeof ClaimedValueSchema>;
 export const ClaimSubjectSchema = z.object({
     /** model: about one named model; quant: about a quantization type in general; general: neither. */
     type: z.enum(["model", "quant", "general"]),
-    /** The model as named in the issue, if any ("Qwen3-Next-80B", "DeepSeek Math Variant"). */
+    /** The model as named in the issue, if any ("Qwen3-Next-80B", "the Pro engine"). */
     mention: z.string().nullable(),
-    /** Quantization type named with the claim (normalized, e.g. "Q4_K_M"), if any. */
+    /** Quantization type the claim is about (normalized, e.g. "Q4_K_M"), if any. */
     quant: z.string().nullable(),
-    /** Catalog id given explicitly (sidecar) — skips name lookup. */
+    /** How the quant was found: named with the figure, from the text around it, or none. */
+    quantSource: z.enum(["claim", "context", "none"]).default("none"),
+    /** Catalog id the claim is about (linked from a catalog name or alias, or given in a sidecar). */
     modelId: z.string().nullable().default(null),
+    /** How the model was found: in the claim's sentence, in its label/row, around it, or in a sidecar. */
+    modelVia: z.enum(["quote", "label", "context", "sidecar"]).nullable().default(null),
     /** A second model the claim compares against ("18x smaller than Qwen2-72B"). */
     comparedMention: z.string().nullable().default(null),
-    /** About models in general ("a 70B model", "1B-parameter models", "average reduction"): never about the story's model. */
+    /** About models in general ("a 70B model"): never about the story's model. */
     generic: z.boolean().default(false)
 });
 export type ClaimSubject = z.infer<typeof ClaimSubjectSchema>;
@@ -119,27 +113,59 @@ export const MetricBoxRefSchema = z.object({
 });
 export type MetricBoxRef = z.infer<typeof MetricBoxRefSchema>;
 
-export const ClaimSchema = z.object({
+const ClaimBaseSchema = z.object({
     id: z.string(),
-    /** The sentence or metric-box line the claim comes from, verbatim. */
+    /** The sentence, metric-box line or table cell the claim comes from, verbatim. */
     quote: z.string(),
-    kind: ClaimKindSchema,
     subject: ClaimSubjectSchema,
     claimed: ClaimedValueSchema,
-    source: z.enum(["body", "metric-box", "sidecar"]),
+    source: z.enum(["body", "metric-box", "table", "sidecar"]),
     box: MetricBoxRefSchema.nullable().default(null),
     /** 1-based line in the issue file where the quote starts. */
     line: z.number().int().positive().nullable().default(null),
-    /** For `unverifiable` claims: why this tool cannot check it. */
-    unverifiableReason: z.string().nullable().default(null),
-    /**
-     * Nearby text, nearest first (earlier sentences of the paragraph, earlier paragraphs of the
-     * section), used to resolve "the model" or a metric box to the model the story is about.
-     */
+    /** Offsets of the claimed figure in the issue text (null for sidecar claims). */
+    span: z.tuple([z.number().int(), z.number().int()]).nullable().default(null),
+    /** Nearby text, nearest first, kept for the report. */
     context: z.array(z.string()).default([])
 });
+
+export const HardwareTargetSchema = z.object({
+    class: HardwareClassSchema,
+    /** Stated memory capacity in bytes as written (24 GB → 24e9; its GiB reading is considered too); null when the class alone is named. */
+    memoryBytes: z.number().nullable(),
+    memoryKind: MemoryKindSchema,
+    /** "fits" (the model runs on the hardware) or "needs" (the figure is the memory the model needs). */
+    form: z.enum(["fits", "needs"])
+});
+
+/**
+ * A claim, keyed on its kind: each kind says what it must carry beyond the common fields, so a
+ * new kind (src/claims/kinds/) is one more member here and the compiler lists what it must supply.
+ */
+export const ClaimSchema = z.discriminatedUnion("kind", [
+    ClaimBaseSchema.extend({kind: z.literal("file-size")}),
+    ClaimBaseSchema.extend({kind: z.literal("size-reduction")}),
+    ClaimBaseSchema.extend({kind: z.literal("size-ratio")}),
+    ClaimBaseSchema.extend({kind: z.literal("parameter-count")}),
+    ClaimBaseSchema.extend({kind: z.literal("active-parameters")}),
+    ClaimBaseSchema.extend({kind: z.literal("bits-per-weight")}),
+    ClaimBaseSchema.extend({kind: z.literal("hardware-fit"), hardware: HardwareTargetSchema}),
+    ClaimBaseSchema.extend({
+        kind: z.literal("speed"),
+        speed: z.object({form: SpeedFormSchema, direction: z.enum(["faster", "slower"]).default("faster")})
+    }),
+    ClaimBaseSchema.extend({
+        kind: z.literal("quality-loss"),
+        quality: z.object({
+            strictness: QualityStrictnessSchema,
+            metric: z.enum(["perplexity", "kld", "accuracy"]).nullable()
+        })
+    }),
+    ClaimBaseSchema.extend({kind: z.literal("unverifiable"), reason: z.string()})
+]);
 export type Claim = z.infer<typeof ClaimSchema>;
 export type ClaimInput = z.input<typeof ClaimSchema>;
+export type ClaimOf<K extends ClaimKind> = Extract<Claim, {kind: K}>;
 
 /** A metric box as found in the issue: heading plus `label value` lines. */
 export const MetricBoxSchema = z.object({
@@ -180,9 +206,16 @@ export type ClaimLink = z.infer<typeof ClaimLinkSchema>;
 // Evidence and verdicts
 
 /** Strongest last: recorded facts < live GGUF header < shape-twin measured here < real weights measured here. */
-export const EvidenceLevelSchema = z.enum(["catalog", "header", "twin", "measured"]);
+/** `estimate` is reserved for the physics-based estimator (roofline speed, memory) when it is plugged in. */
+export const EvidenceLevelSchema = z.enum(["catalog", "header", "estimate", "twin", "measured"]);
 export type EvidenceLevel = z.infer<typeof EvidenceLevelSchema>;
-export const EVIDENCE_STRENGTH: Record<EvidenceLevel, number> = {catalog: 0, header: 1, twin: 2, measured: 3};
+export const EVIDENCE_STRENGTH: Record<EvidenceLevel, number> = {
+    catalog: 0,
+    header: 1,
+    estimate: 2,
+    twin: 3,
+    measured: 4
+};
 
 export const EvidenceSchema = z.object({
     level: EvidenceLevelSchema,
@@ -225,7 +258,11 @@ export const VerdictSchema = z.object({
     /** The tolerance applied, stated for the editor ("±5% (rounding band of '80B')"). */
     tolerance: z.string().nullable(),
     /** For inconclusive verdicts: the command that would get the missing evidence. */
-    command: z.string().nullable()
+    command: z.string().nullable(),
+    /** The plain first sentence an editor can print. */
+    summary: z.string().default(""),
+    /** Other readings of an ambiguous claim and whether each holds ("against FP32: true"). */
+    readings: z.array(z.object({label: z.string(), actual: z.string(), holds: z.boolean()})).default([])
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
 
@@ -281,7 +318,9 @@ export const IssueReportSchema = z.object({
     verifiedNumbers: z.array(VerifiedBoxSchema),
     counts: VerdictCountsSchema,
     /** Problems met while checking that did not stop it (catalog entry missing a file, header read failed ...). */
-    warnings: z.array(z.string())
+    warnings: z.array(z.string()),
+    /** Set when this issue could not be checked at all (the other issues of a run still are). */
+    error: z.string().nullable().default(null)
 });
 export type IssueReport = z.infer<typeof IssueReportSchema>;
 
@@ -290,8 +329,12 @@ export const JsonClaimSchema = z.object({
     id: z.string(),
     quote: z.string(),
     kind: ClaimKindSchema,
-    source: z.enum(["body", "metric-box", "sidecar"]),
+    source: z.enum(["body", "metric-box", "table", "sidecar"]),
     box: z.object({title: z.string(), label: z.string()}).nullable(),
+    line: z.number().int().nullable().default(null),
+    span: z.tuple([z.number().int(), z.number().int()]).nullable().default(null),
+    summary: z.string().default(""),
+    readings: z.array(z.object({label: z.string(), actual: z.string(), holds: z.boolean()})).default([]),
     model: z.string().nullable(),
     quant: z.string().nullable(),
     claimed: z.string(),
@@ -313,7 +356,8 @@ export const JsonIssueReportSchema = z.object({
     counts: VerdictCountsSchema,
     claims: z.array(JsonClaimSchema),
     verifiedNumbers: z.array(VerifiedBoxSchema),
-    warnings: z.array(z.string())
+    warnings: z.array(z.string()),
+    error: z.string().nullable().default(null)
 });
 export type JsonIssueReport = z.infer<typeof JsonIssueReportSchema>;
 

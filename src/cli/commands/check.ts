@@ -7,7 +7,7 @@ const CheckOptionsSchema = z.object({
     offline: z.boolean().default(false),
     measure: z.boolean().default(false),
     json: z.boolean().default(false),
-    md: z.string().optional(),
+    md: z.union([z.string(), z.boolean()]).optional(),
     verifiedNumbers: z.boolean().default(false),
     twins: z.boolean().default(true),
     twinMaxGb: z.number().positive({error: "expected a size in GB above 0"}).default(0.25),
@@ -22,7 +22,7 @@ export function registerCheckCommand(program: Command): void {
         .description(
             "Find the checkable claims in newsletter issues (text or Markdown) and give each a verdict with its evidence"
         )
-        .argument("<issue...>", "issue files (.md, .txt) or folders of them")
+        .argument("<issue...>", "issue files (.md, .txt), folders of them, or - for standard input")
         .option(
             "--claims <file>",
             "extra claims stated in a YAML/JSON sidecar (issue.claims.yaml next to an issue is read too)"
@@ -30,7 +30,7 @@ export function registerCheckCommand(program: Command): void {
         .option("--offline", "use catalog facts and shape-twins only: no header reads, no downloads")
         .option("--measure", "pull and benchmark the real weights of catalog models that fit this machine")
         .option("--json", "print the claims and verdicts as JSON")
-        .option("--md <file>", "write a Markdown fact-check report to this file")
+        .option("--md [file]", "write a Markdown fact-check report to this file (to standard output without one)")
         .option(
             "--verified-numbers",
             "print only the verified-numbers blocks for the issues' metric boxes (Markdown, or JSON with --json)"
@@ -51,6 +51,7 @@ export function registerCheckCommand(program: Command): void {
 
             const catalog = await loadCatalog(options.catalog);
             const reports = await checkIssueFiles(issues, {
+                stdinText: issues.includes("-") ? await readStdin() : undefined,
                 catalog,
                 sidecarPath: options.claims,
                 offline: options.offline,
@@ -59,14 +60,24 @@ export function registerCheckCommand(program: Command): void {
                 twinMaxBytes: options.twinMaxGb * 1e9
             });
 
-            if (options.md) {
+            if (typeof options.md === "string") {
                 await writeFileAtomic(options.md, renderCheckMarkdown(reports));
                 logInfo(`wrote the fact-check report to ${options.md}`);
+            } else if (options.md === true) {
+                printData(renderCheckMarkdown(reports));
+                if (!options.json && !options.verifiedNumbers) return;
             }
             if (options.verifiedNumbers && options.json)
                 printData(
                     JSON.stringify(
-                        reports.map((report) => ({issue: report.issue, verifiedNumbers: report.verifiedNumbers})),
+                        {
+                            tool: "llmproof",
+                            version: llmproofVersion(),
+                            issues: reports.map((report) => ({
+                                issue: report.issue,
+                                verifiedNumbers: report.verifiedNumbers
+                            }))
+                        },
                         null,
                         2
                     )
@@ -76,6 +87,25 @@ export function registerCheckCommand(program: Command): void {
             else if (options.json) printData(JSON.stringify(renderCheckJson(reports, llmproofVersion()), null, 2));
             else printData(reports.map(renderCheckTable).join("\n"));
 
+            const failed = reports.filter((report) => report.error);
+            if (failed.length > 0) process.exitCode = 1;
             if (options.strict && reports.some((report) => report.counts.refuted > 0)) process.exitCode = 2;
         });
+}
+
+/** Standard input as text (for `check -`), refused above the issue size limit. */
+async function readStdin(): Promise<string> {
+    const {MAX_ISSUE_BYTES} = await import("../../claims/check.js");
+    const {UserError} = await import("../../util/errors.js");
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of process.stdin) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_ISSUE_BYTES)
+            throw new UserError(
+                `The issue on standard input is over ${MAX_ISSUE_BYTES / 1024 / 1024} MB; check reads issues up to that size.`
+            );
+        chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString("utf8");
 }

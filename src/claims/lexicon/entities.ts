@@ -1,0 +1,187 @@
+/**
+ * What is not a model: hardware (with the memory it has, shared later with the hardware
+ * estimator), people and organisations. A model mention needs a catalog name or alias on word
+ * boundaries (src/catalog/lookup.ts); these lists stop hardware, people and companies from
+ * being read as models or as claims, and give hardware-fit claims their capacity. Each entry
+ * carries example phrases that become tests.
+ */
+
+export type MemoryKind = "vram" | "ram" | "unified" | "any";
+
+/** A class of hardware a "runs on …" claim can name, with what its members hold. */
+export interface HardwareClass {
+    id: string;
+    /** How to name it to an editor. */
+    label: string;
+    pattern: RegExp;
+    memoryKind: MemoryKind;
+    /** Memory of the members people mean, smallest common to largest sold, in GB as marketed. */
+    commonGB: number;
+    largestGB: number;
+    /** Share of the memory a model may use (the OS and other apps keep the rest). */
+    usable: number;
+    examples: string[];
+}
+
+export const HARDWARE_CLASSES: HardwareClass[] = [
+    {
+        id: "single-board",
+        label: "a Raspberry Pi or similar board",
+        pattern: /\b(raspberry\s?pi(?:\s?\d)?|jetson(?: nano| orin)?|orange pi|single[- ]board computers?)\b/i,
+        memoryKind: "ram",
+        commonGB: 8,
+        largestGB: 16,
+        usable: 0.8,
+        examples: ["runs on a Raspberry Pi 5 with 8 GB", "a Jetson Orin"]
+    },
+    {
+        id: "phone",
+        label: "a phone",
+        pattern:
+            /\b(smart\s?phones?|phones?|iphones?|android (?:phones?|devices?)|pixel \d+|galaxy s\d+|mobile devices?|handsets?)\b/i,
+        memoryKind: "ram",
+        commonGB: 8,
+        largestGB: 24,
+        usable: 0.6,
+        examples: ["runs on any phone with 8 GB of RAM", "on an iPhone 15 Pro"]
+    },
+    {
+        id: "consumer-gpu",
+        label: "a consumer graphics card",
+        pattern:
+            /\b(graphics cards?|gpus?|video cards?|rtx\s?\d{4}(?:\s?ti)?|gtx\s?\d{3,4}|radeon(?: rx)?\s?\d{4}|rx\s?\d{4}|gaming gpus?|cards?)\b/i,
+        memoryKind: "vram",
+        commonGB: 12,
+        largestGB: 32,
+        usable: 0.95,
+        examples: ["a single 24 GB graphics card", "an RTX 4090", "that 24 GB card"]
+    },
+    {
+        id: "datacenter-gpu",
+        label: "a data-centre GPU",
+        pattern: /\b(h100|h200|a100|b200|mi300x?|l40s?)\b/i,
+        memoryKind: "vram",
+        commonGB: 80,
+        largestGB: 192,
+        usable: 0.95,
+        examples: ["one H100", "an A100 80GB"]
+    },
+    {
+        id: "mac",
+        label: "a Mac with unified memory",
+        pattern:
+            /\b(mac ?books?(?: pro| air)?|mac studio|mac mini|imac|m[1-4](?: pro| max| ultra)?\b(?= (?:mac|chip|laptop))|apple silicon|unified memory)\b/i,
+        memoryKind: "unified",
+        commonGB: 16,
+        largestGB: 512,
+        usable: 0.75,
+        examples: ["a MacBook Pro with 36 GB", "128 GB of unified memory"]
+    },
+    {
+        id: "laptop",
+        label: "a laptop",
+        pattern: /\b(laptops?|notebooks?|thinkpads?|ultrabooks?|chromebooks?)\b/i,
+        memoryKind: "ram",
+        commonGB: 16,
+        largestGB: 128,
+        usable: 0.8,
+        examples: ["my 8 GB laptop", "a laptop with 16 GB of RAM"]
+    },
+    {
+        id: "desktop",
+        label: "a desktop PC",
+        pattern: /\b(desktops?|gaming pcs?|home pcs?|workstations?|towers?)\b/i,
+        memoryKind: "ram",
+        commonGB: 32,
+        largestGB: 256,
+        usable: 0.85,
+        examples: ["a desktop with 64 GB of RAM"]
+    },
+    {
+        id: "consumer",
+        label: "consumer hardware",
+        pattern:
+            /\b(consumer[- ](?:grade )?(?:hardware|machines?|pcs?|computers?|devices?)|everyday (?:hardware|machines?|computers?)|off-the-shelf hardware|home hardware|commodity hardware)\b/i,
+        memoryKind: "any",
+        commonGB: 16,
+        largestGB: 512,
+        usable: 0.8,
+        examples: ["runs on consumer hardware", "optimized for consumer hardware deployment"]
+    },
+    {
+        id: "edge",
+        label: "an edge device",
+        pattern: /\b(edge (?:devices?|deployment|hardware)|on-device|iot devices?|embedded devices?)\b/i,
+        memoryKind: "ram",
+        commonGB: 4,
+        largestGB: 16,
+        usable: 0.7,
+        examples: ["optimized for edge deployment", "on-device inference"]
+    },
+    {
+        id: "memory",
+        label: "memory",
+        pattern: /\b(v?ram|memory|system memory)\b/i,
+        memoryKind: "any",
+        commonGB: 16,
+        largestGB: 512,
+        usable: 0.85,
+        examples: ["fits in 32 GB of RAM", "needs about 5 GB of RAM"]
+    }
+];
+
+/** Words that say a figure is a device's memory: "24 GB card", "8 GB of RAM", "16GB laptop". */
+export const MEMORY_NOUN =
+    /^\s*(?:of\s+)?(?:(?:system|unified|gpu|video|graphics)\s+)?(?:v?ram|memory|vram|card|gpu|graphics card|laptop|machine|mac|macbook|phone|device|pc|desktop|board|pi)\b/i;
+
+/** Someone, not something: handles, bylines, titles before a name. Examples become tests. */
+export const PERSON_CUES: {pattern: RegExp; examples: string[]}[] = [
+    {pattern: /\bu\/[\w-]{2,40}/gi, examples: ["posted by u/quiet_kettle"]},
+    {pattern: /(?<![\w.])@[\w.]{2,40}/g, examples: ["thanks to @ggerganov"]},
+    {
+        pattern:
+            /\b(?:[Ss]aid|[Ss]ays|added|wrote|[Aa]ccording to|[Ee]dited by|[Ww]ritten by|[Pp]osted by|by|[Tt]hanks to|[Ss]hout-out to|CEO|CTO|[Ff]ounder|[Yy]ou[Tt]uber|[Ss]treamer|[Ee]ngineer|[Rr]esearcher)\s+(?:the\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?/g,
+        examples: [
+            "said Dana Okafor",
+            "the YouTuber Gemma Lane",
+            "edited by Priya Raman",
+            "Shout-out to Aya from our Discord"
+        ]
+    },
+    {
+        pattern: /\b[A-Z][a-z]+ from (?:our|the) (?:discord|slack|forum|team|community)\b/gi,
+        examples: ["Aya from our Discord"]
+    }
+];
+
+/** Organisations, software and sites that look like names but are not models. */
+export const NOT_MODELS = [
+    "hugging face",
+    "huggingface",
+    "github",
+    "reddit",
+    "discord",
+    "youtube",
+    "llama.cpp",
+    "ollama",
+    "lm studio",
+    "vllm",
+    "pytorch",
+    "transformers",
+    "openai",
+    "anthropic",
+    "meta",
+    "google",
+    "alibaba",
+    "microsoft",
+    "nvidia",
+    "amd",
+    "apple",
+    "qualcomm",
+    "raspberry pi",
+    "windows",
+    "android",
+    "ios",
+    "macos",
+    "linux"
+];
