@@ -5,6 +5,7 @@ import {findModel} from "../catalog/lookup.js";
 import type {Catalog} from "../catalog/schema.js";
 import {errorMessage, UserError} from "../util/errors.js";
 import {logInfo, logWarning} from "../util/log.js";
+import {type CatalogEstimator, makeEstimator} from "./estimator.js";
 import {EvidenceCache, gatherEvidence, type EvidenceOptions, type GatheredEvidence} from "./evidence.js";
 import {extractClaims, parseClaimedFigure} from "./extract.js";
 import {linkClaim} from "./link.js";
@@ -21,6 +22,7 @@ import {
     type VerdictCounts
 } from "./schema.js";
 import {judgeClaim} from "./judge.js";
+import {hardwareAfterFigure} from "./kinds/speed.js";
 import {verifiedNumbers} from "./verified-numbers.js";
 
 /**
@@ -36,6 +38,8 @@ export interface CheckOptions extends Partial<EvidenceOptions> {
     issueName?: string;
     /** Shared across issues of one run so that evidence is gathered once. */
     cache?: EvidenceCache;
+    /** The physics estimator (hardware.yaml + calibration), made once per run; null turns it off. */
+    estimator?: CatalogEstimator | null;
 }
 
 /** Twins above this are skipped by default: a check (and `npm run demo`) must stay quick. */
@@ -64,6 +68,11 @@ export async function checkIssue(text: string, options: CheckOptions): Promise<I
         ...sidecarToClaims(options.sidecarClaims ?? [], extracted.claims.length, boxes, options.catalog)
     ];
 
+    // A speed figure whose sentence was cut at a line break: the hardware named right after it in the issue.
+    for (const claim of claims)
+        if (claim.kind === "speed" && claim.speed.form === "tokens-per-second" && !claim.speed.hardware && claim.span)
+            claim.speed.hardware = hardwareAfterFigure(text.slice(claim.span[1], claim.span[1] + 160));
+
     const links = claims.map((claim) => linkClaim(claim, options.catalog));
     const gathered: GatheredEvidence[] = [];
     for (const [index, claim] of claims.entries())
@@ -71,9 +80,18 @@ export async function checkIssue(text: string, options: CheckOptions): Promise<I
             await gatherEvidence(claim, links[index]!, {catalog: options.catalog, options: evidenceOptions, cache})
         );
 
+    // Speed and fit claims about hardware llmproof has not measured: the estimator's bytes per token, per model and quant.
+    const estimator =
+        options.estimator !== undefined ? options.estimator : await makeEstimator(options.catalog, options.env);
+    if (estimator)
+        for (const [index, claim] of claims.entries())
+            if (claim.kind === "speed" || claim.kind === "hardware-fit")
+                for (const facts of gathered[index]!.facts)
+                    await estimator.prepare(facts.named.id, facts.fileBytes.keys());
+
     const checked: CheckedClaim[] = claims.map((claim, index) => {
         const link = links[index]!;
-        const verdict = judgeClaim({claim, link, gathered: gathered[index]!, catalog: options.catalog});
+        const verdict = judgeClaim({claim, link, gathered: gathered[index]!, catalog: options.catalog, estimator});
         return {claim, link, evidence: gathered[index]!.evidence, missing: gathered[index]!.missing, verdict};
     });
     const warnings = [...new Set(gathered.flatMap((item) => item.warnings))];
@@ -264,6 +282,7 @@ export async function checkIssueFiles(paths: readonly string[], options: CheckFi
     const files = await expandIssuePaths(paths);
     const explicit = options.sidecarPath ? await loadSidecar(options.sidecarPath) : null;
     const cache = new EvidenceCache();
+    const estimator = await makeEstimator(options.catalog, options.env);
     const reports: IssueReport[] = [];
     for (const file of files) {
         // One issue that cannot be read or checked is reported as such; the others' reports are kept.
@@ -296,7 +315,8 @@ export async function checkIssueFiles(paths: readonly string[], options: CheckFi
                     ...options,
                     sidecarClaims: sidecars,
                     issueName: file === "-" ? "<stdin>" : file,
-                    cache
+                    cache,
+                    estimator
                 })
             );
         } catch (error) {

@@ -1,3 +1,4 @@
+import type {FitJudgement, SpeedJudgement, SpeedupJudgement} from "../estimate/verdicts.js";
 import type {EvidenceLevel, VerdictKind} from "./schema.js";
 
 /**
@@ -30,6 +31,8 @@ export type FindingReason =
     | "class-partial"
     | "class-none"
     | "physics-limit"
+    | "above-bound"
+    | "within-bound"
     | "no-model"
     | "unknown-model"
     | "other-model"
@@ -80,6 +83,8 @@ export interface Finding {
     command: string | null;
     /** For refuted claims: the value to print instead, in the claim's unit. */
     corrected: Amount | null;
+    /** The estimator's judgement behind an `estimate`-level finding (its renderer writes the working). */
+    estimate: SpeedJudgement | SpeedupJudgement | FitJudgement | null;
 }
 
 export function finding(partial: Partial<Finding> & Pick<Finding, "verdict" | "reason">): Finding {
@@ -96,6 +101,7 @@ export function finding(partial: Partial<Finding> & Pick<Finding, "verdict" | "r
         evidenceLevel: null,
         command: null,
         corrected: null,
+        estimate: null,
         ...partial
     };
 }

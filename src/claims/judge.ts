@@ -1,6 +1,7 @@
 import type {Catalog} from "../catalog/schema.js";
 import type {GatheredEvidence} from "./evidence.js";
 import {kindModule} from "./kinds/index.js";
+import type {Estimator} from "./kinds/types.js";
 import {renderVerdict} from "./render.js";
 import type {Claim, ClaimLink, Verdict} from "./schema.js";
 
@@ -10,6 +11,7 @@ export function judgeClaim(input: {
     link: ClaimLink;
     gathered: GatheredEvidence;
     catalog: Catalog;
+    estimator?: Estimator | null;
 }): Verdict {
     const module = kindModule(input.claim.kind);
     const result = module.judge(input as never);

@@ -1,3 +1,5 @@
+import {renderFitNote, renderSpeedNote, renderSpeedupNote} from "../estimate/render.js";
+import type {SpeedJudgement} from "../estimate/verdicts.js";
 import {formatDecimalBytes, GiB} from "../util/units.js";
 import type {Amount, Finding, Provenance} from "./findings.js";
 import type {Claim, ClaimLink, Verdict} from "./schema.js";
@@ -111,7 +113,22 @@ function headline(result: Finding, claim: Claim, link: ClaimLink): string {
         case "class-partial":
             return `Not settled: ${result.subject} needs about ${actual}; ${result.facts.filter((fact) => fact.startsWith("true only") || fact.startsWith("no consumer")).join("; ")}.`;
         case "class-none":
-            return `False: ${result.subject} needs about ${actual}; no ${result.bandWhy ? result.bandWhy.split(" usually")[0] : "such device"} holds that.`;
+            return `False: ${result.subject} needs about ${actual}; no ${
+                result.estimate?.kind === "hardware-fit"
+                    ? `${result.estimate.target.name} profile`
+                    : result.bandWhy
+                      ? result.bandWhy.split(" usually")[0]
+                      : "such device"
+            } holds that.`;
+        case "above-bound":
+        case "within-bound": {
+            const where = speedWhere(result.estimate as SpeedJudgement | null);
+            const bound = result.band ? formatAmount({value: result.band.high, unit: "tok/s"}) : "the bound";
+            const what = (result.estimate as SpeedJudgement | null)?.phase === "pp" ? "processes prompts" : "generates";
+            return result.reason === "above-bound"
+                ? `False: ${claimed} is more than ${where} can do: ${result.subject} ${what} at most ${bound} there.`
+                : `Not settled: ${claimed} is within what ${where} allows (at most ${bound} for ${result.subject}); only a run on that hardware settles it.`;
+        }
         case "physics-limit":
             return `False: ${claimed} is impossible: token generation is memory-bound, so ${result.subject} cannot exceed ${result.band ? `${result.band.high.toFixed(2)}x` : "the size ratio"}${actual ? ` (measured: ${actual})` : ""}.`;
         case "no-model":
@@ -138,10 +155,29 @@ function headline(result: Finding, claim: Claim, link: ClaimLink): string {
     }
 }
 
+/** "the Raspberry Pi 5 (Broadcom BCM2712)", "any consumer GPU", "this machine". */
+function speedWhere(judgement: SpeedJudgement | null): string {
+    if (!judgement) return "that hardware";
+    if (judgement.target.kind === "this-machine") return "this machine";
+    return judgement.target.kind === "class" ? `any ${judgement.target.name}` : `the ${judgement.target.name}`;
+}
+
+/** The estimator's working (which profile, which figures, from its one renderer). */
+function estimateWorking(result: Finding): string | null {
+    const judgement = result.estimate;
+    if (!judgement) return null;
+    if (judgement.kind === "speed") return renderSpeedNote(judgement);
+    if (judgement.kind === "speedup-ratio") return renderSpeedupNote(judgement);
+    return renderFitNote(judgement);
+}
+
 export function renderVerdict(result: Finding, claim: Claim, link: ClaimLink): Verdict {
     const lines = [headline(result, claim, link)];
+    const working = estimateWorking(result);
+    if (working) lines.push(working);
     if (
         result.band &&
+        !result.estimate &&
         result.reason !== "physics-limit" &&
         result.reason !== "fits" &&
         result.reason !== "does-not-fit" &&
@@ -154,6 +190,7 @@ export function renderVerdict(result: Finding, claim: Claim, link: ClaimLink): V
         lines.push(`Allowed range ${band[0]} to ${band[1]} (${result.bandWhy}).`);
     } else if (
         result.bandWhy &&
+        !result.estimate &&
         (result.reason === "fits" || result.reason === "does-not-fit" || result.reason === "tight-fit")
     )
         lines.push(`Rule: ${result.bandWhy}.`);
@@ -168,7 +205,8 @@ export function renderVerdict(result: Finding, claim: Claim, link: ClaimLink): V
     for (const fact of result.facts) if (!lines[0]!.includes(fact)) lines.push(`${capitalise(fact)}.`);
     const source = sources(result.basis);
     if (source) lines.push(source);
-    if (result.command && result.verdict !== "supported") lines.push(`To settle it: \`${result.command}\`.`);
+    if (result.command && result.verdict !== "supported" && !working?.includes(result.command))
+        lines.push(`To settle it: \`${result.command}\`.`);
     const note = lines.join(" ");
     const corrected = result.corrected ?? (result.verdict === "refuted" ? result.actual : null);
     return {

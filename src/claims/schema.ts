@@ -135,7 +135,9 @@ export const HardwareTargetSchema = z.object({
     memoryBytes: z.number().nullable(),
     memoryKind: MemoryKindSchema,
     /** "fits" (the model runs on the hardware) or "needs" (the figure is the memory the model needs). */
-    form: z.enum(["fits", "needs"])
+    form: z.enum(["fits", "needs"]),
+    /** The hardware.yaml device or class it names (a phrase or id findHardware resolves); null when none. */
+    profile: z.string().nullable().default(null)
 });
 
 /**
@@ -152,7 +154,14 @@ export const ClaimSchema = z.discriminatedUnion("kind", [
     ClaimBaseSchema.extend({kind: z.literal("hardware-fit"), hardware: HardwareTargetSchema}),
     ClaimBaseSchema.extend({
         kind: z.literal("speed"),
-        speed: z.object({form: SpeedFormSchema, direction: z.enum(["faster", "slower"]).default("faster")})
+        speed: z.object({
+            form: SpeedFormSchema,
+            direction: z.enum(["faster", "slower"]).default("faster"),
+            /** Generation (tg) or prompt processing (pp). */
+            phase: z.enum(["tg", "pp"]).default("tg"),
+            /** The hardware it was measured on, as written ("a Raspberry Pi 5", "this machine"); null when none. */
+            hardware: z.string().nullable().default(null)
+        })
     }),
     ClaimBaseSchema.extend({
         kind: z.literal("quality-loss"),

@@ -1,9 +1,11 @@
 import {GB, GiB} from "../../util/units.js";
 import {finding, strongestLevel, type Provenance} from "../findings.js";
-import {HARDWARE_CLASSES, type HardwareClass} from "../lexicon/entities.js";
+import type {FitJudgement} from "../../estimate/verdicts.js";
+import type {Finding} from "../findings.js";
+import {HARDWARE_CLASSES, profileMentions, type HardwareClass} from "../lexicon/entities.js";
 import {isCapacity, isNeed} from "./file-size.js";
 import {judgeBand, modelLabel, noModel, provenance, sourceOf, TOLERANCE} from "./shared.js";
-import type {FigureContext, KindModule} from "./types.js";
+import type {FigureContext, JudgeInput, KindModule} from "./types.js";
 
 /**
  * "Runs on a single 24 GB graphics card", "fits in 32 GB of RAM", "needs about 5 GB of RAM",
@@ -20,9 +22,93 @@ const FIT_VERB =
 
 function classOf(text: string): HardwareClass | null {
     for (const entry of HARDWARE_CLASSES) if (entry.id !== "memory" && entry.pattern.test(text)) return entry;
+    // A device only hardware.yaml names ("a Galaxy S24 Ultra", "an M3 Max"): its kind gives the class.
+    const device = profileMentions(text).find((item) => item.mention.target.kind === "device" && item.lexicon);
+    if (device) return device.lexicon;
     return HARDWARE_CLASSES.find((entry) => entry.id === "memory")!.pattern.test(text)
         ? HARDWARE_CLASSES.find((entry) => entry.id === "memory")!
         : null;
+}
+
+/** The hardware.yaml device or class named in a text (the most specific, i.e. the first device), or null. */
+function profileOf(text: string): string | null {
+    const mentions = profileMentions(text);
+    const device = mentions.find((item) => item.mention.target.kind === "device");
+    return (device ?? mentions[0])?.mention.text ?? null;
+}
+
+/** Memory words for the kinds of device a model fits on. */
+const MEMORY_WORDS: Record<string, string> = {
+    gpu: "VRAM",
+    apple: "unified memory",
+    cpu: "RAM",
+    sbc: "RAM",
+    phone: "RAM"
+};
+
+/**
+ * A class without a figure, judged on its hardware.yaml members (the estimator): true when every
+ * device of the class holds the model in at least one memory size it is sold with (the natural
+ * reading of "runs on a phone"), false when none does, otherwise not settled with the members it
+ * holds for. The need is the estimator's (weights, KV cache at 4,096 tokens, buffers).
+ */
+function judgeOnProfile(
+    input: JudgeInput<"hardware-fit">,
+    quant: string,
+    subject: string,
+    basis: Provenance[],
+    moeFact: string[]
+): Finding | null {
+    const {claim, estimator} = input;
+    const facts = input.gathered.facts[0];
+    if (!estimator || !facts) return null;
+    const phrase = claim.hardware.profile ?? hardwareClassById(claim.hardware.class).profile;
+    const target = phrase ? estimator.target(phrase) : null;
+    if (!target || target === "this-machine") return null;
+    const judgement: FitJudgement | null = estimator.fit({modelId: facts.named.id, quant, target});
+    if (!judgement || judgement.members.length === 0) return null;
+    const devices = new Map<string, boolean>();
+    for (const member of judgement.members)
+        devices.set(member.deviceId, (devices.get(member.deviceId) ?? false) || member.outcome === "fits");
+    const holding = [...devices.values()].filter(Boolean).length;
+    const common = {
+        subject,
+        actual: {value: judgement.needBytes, unit: "bytes" as const, byteUnit: "GB"},
+        claimed: null,
+        basis: [
+            ...basis.slice(0, 1),
+            {
+                what: "memory needed (weights, KV cache at 4,096 tokens, buffers)",
+                amount: {value: judgement.needBytes, unit: "bytes" as const, byteUnit: "GB"},
+                level: "estimate" as const,
+                source: "hardware.yaml assumptions",
+                how: null
+            }
+        ],
+        evidenceLevel: "estimate" as const,
+        estimate: judgement,
+        bandWhy: `${judgement.target.name}: ${judgement.target.note ?? `${devices.size} profiles`}`
+    };
+    if (holding === devices.size) return finding({...common, verdict: "supported", reason: "fits", facts: moeFact});
+    if (judgement.fitsOn.length + judgement.tightOn.length === 0)
+        return finding({...common, verdict: "refuted", reason: "class-none", facts: moeFact});
+    const smallest = Math.min(...judgement.fitsOn.map((member) => member.memoryGiB));
+    const kinds = new Set(
+        judgement.fitsOn.map((member) => input.estimator!.deviceKind(member.deviceId)).filter((kind) => kind != null)
+    );
+    const words = [...new Set([...kinds].map((kind) => MEMORY_WORDS[kind!] ?? "memory"))];
+    const gpuMembers = judgement.members.some((member) => input.estimator!.deviceKind(member.deviceId) === "gpu");
+    return finding({
+        ...common,
+        verdict: "inconclusive",
+        reason: "class-partial",
+        facts: [
+            ...moeFact,
+            `true only with ${smallest} GB of ${words.join(" or ") || "memory"} or more`,
+            ...(gpuMembers && !kinds.has("gpu") ? ["no consumer graphics card holds it"] : [])
+        ],
+        command: `llmproof estimate ${facts.named.id}:${quant} --hardware ${judgement.target.id}`
+    });
 }
 
 export function hardwareClassById(id: string): HardwareClass {
@@ -36,7 +122,15 @@ function detectFigure(context: FigureContext) {
         const hardware = classOf(`${around} ${context.question}`) ?? hardwareClassById("memory");
         return {
             score: 0.85,
-            extra: {hardware: {class: hardware.id, memoryBytes: null, memoryKind: hardware.memoryKind, form: "needs"}}
+            extra: {
+                hardware: {
+                    class: hardware.id,
+                    memoryBytes: null,
+                    memoryKind: hardware.memoryKind,
+                    form: "needs",
+                    profile: null
+                }
+            }
         };
     }
     if (!isCapacity(context)) return null;
@@ -50,7 +144,8 @@ function detectFigure(context: FigureContext) {
                 class: hardware.id,
                 memoryBytes: context.quantity.baseValue,
                 memoryKind: hardware.memoryKind,
-                form: "fits"
+                form: "fits",
+                profile: profileOf(around)
             }
         }
     };
@@ -176,7 +271,9 @@ export const hardwareFit: KindModule<"hardware-fit"> = {
                 command: `llmproof bench ${facts.measured.id}:${quant}`
             });
         }
-        // A class without a figure: what its members hold.
+        // A class without a figure: what its members hold, on the hardware.yaml profiles when they span it.
+        const onProfile = judgeOnProfile(input, quant, subject, basis, moeFact);
+        if (onProfile) return onProfile;
         const commonBytes = hardware.commonGB * GB * hardware.usable;
         const largestBytes = hardware.largestGB * GiB;
         const common = {
@@ -238,7 +335,7 @@ export const hardwareFit: KindModule<"hardware-fit"> = {
 /** Claims without a figure: "runs on a Raspberry Pi", "optimized for consumer hardware". */
 export function findHardwarePhrase(
     text: string
-): {start: number; end: number; text: string; hardware: HardwareClass} | null {
+): {start: number; end: number; text: string; hardware: HardwareClass; profile: string | null} | null {
     const verb = FIT_VERB.exec(text);
     if (!verb) return null;
     const rest = text.slice(verb.index);
@@ -250,8 +347,18 @@ export function findHardwarePhrase(
             const end = verb.index + match.index + match[0].length;
             // A figure between the verb and the hardware makes it a figure claim, judged above.
             if (/\d\s?(?:gb|gib|gigs?)\b/i.test(text.slice(start, end + 12))) return null;
-            return {start, end, text: text.slice(start, end), hardware: entry};
+            return {start, end, text: text.slice(start, end), hardware: entry, profile: profileOf(match[0])};
         }
+    }
+    // A device only hardware.yaml names ("runs on a Galaxy S24 Ultra").
+    const device = profileMentions(rest).find(
+        (item) => item.mention.target.kind === "device" && item.lexicon && item.mention.start <= verb[0].length + 40
+    );
+    if (device && device.lexicon && device.lexicon.id !== "memory") {
+        const start = verb.index;
+        const end = verb.index + device.mention.end;
+        if (/\d\s?(?:gb|gib|gigs?)\b/i.test(text.slice(start, end + 12))) return null;
+        return {start, end, text: text.slice(start, end), hardware: device.lexicon, profile: device.mention.text};
     }
     return null;
 }

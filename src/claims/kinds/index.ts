@@ -73,7 +73,8 @@ export const PHRASE_DETECTORS: PhraseDetector[] = [
                                 class: found.hardware.id,
                                 memoryBytes: null,
                                 memoryKind: found.hardware.memoryKind,
-                                form: "fits"
+                                form: "fits",
+                                profile: found.profile
                             }
                         }
                     }

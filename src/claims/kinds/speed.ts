@@ -1,7 +1,9 @@
-import {finding, type Provenance} from "../findings.js";
+import {finding, type Finding, type Provenance} from "../findings.js";
+import {profileMentions} from "../lexicon/entities.js";
 import {baselineSize, referenceBits} from "./baseline.js";
 import {fromBand, judgeBand, modelLabel, provenance, sourceOf, TOLERANCE} from "./shared.js";
-import type {KindModule} from "./types.js";
+import type {SpeedupJudgement} from "../../estimate/verdicts.js";
+import type {FigureContext, JudgeInput, KindModule} from "./types.js";
 
 /**
  * "generates tokens 2.5x faster than F16", "45 tokens per second", "lower latency". Token
@@ -9,12 +11,95 @@ import type {KindModule} from "./types.js";
  * most (baseline bytes / file bytes) times faster than its baseline. A claimed speed-up above
  * that ceiling is refuted on physics; one within it is checked against the reference
  * measurement (catalog quantReference.speed), and otherwise left to a run on the reader's
- * machine. Absolute tokens per second depend on the machine: they are settled only by a
- * measurement (or, when it is plugged in, the estimator's `estimate` level).
+ * machine. Absolute tokens per second depend on the machine: a figure on named hardware
+ * ("on a Raspberry Pi 5", "on a gaming GPU") is held against that hardware's physical bound
+ * (the estimator, `estimate` level): above the bound of every member it is refuted, within it
+ * it stays inconclusive with the expected range and the command that measures it.
  */
 
 const FASTER = /\b(faster|quicker|speed-?ups?|speeds? up|more tokens)\b/;
 const SLOWER = /\b(slower)\b/;
+/** Prompt processing rather than generation: "processes prompts at 900 tokens/s", "prefill". */
+const PROMPT = /\b(prompts?|prefill|pp\d*|prompt[- ]processing|ingest\w*|reads? (?:the )?(?:input|context))\b/;
+/** A claim about the machine llmproof runs on. */
+const THIS_MACHINE = /\bon this (?:machine|computer|box)\b/;
+
+/** Words tying a speed to hardware after the figure: "on a Raspberry Pi 5", "with an RTX 4090", "using a phone". */
+const ON_HARDWARE = /^[^.!?;]{0,40}?\b(?:on|with|using|from|across)\b/i;
+
+/**
+ * The hardware named right after a speed figure ("… per second on a recent gaming GPU"): the text
+ * that follows the figure, up to the end of its sentence. Also used on the issue text itself when
+ * the figure's sentence was cut at a line break.
+ */
+export function hardwareAfterFigure(after: string): string | null {
+    const sentence = after.replace(/\s+/g, " ").split(/[.!?;](?:\s|$)/)[0] ?? "";
+    if (THIS_MACHINE.test(sentence.toLowerCase())) return "this machine";
+    const tie = ON_HARDWARE.exec(sentence);
+    if (!tie) return null;
+    const mention = profileMentions(sentence).find((item) => item.mention.start >= tie.index);
+    return mention && mention.mention.start - (tie.index + tie[0].length) <= 30 ? mention.mention.text : null;
+}
+
+/** The hardware a speed figure was stated for: the profile named after it, else before it ("on a Pi 5, it reaches 20 tok/s"). */
+function speedHardware(context: FigureContext): string | null {
+    if (THIS_MACHINE.test(context.before)) return "this machine";
+    const after = hardwareAfterFigure(context.after);
+    if (after) return after;
+    const before = profileMentions(context.before).filter((item) =>
+        /\b(?:on|with|using)\s+(?:\S+\s+){0,3}$/.test(context.before.slice(0, item.mention.start))
+    );
+    return before[before.length - 1]?.mention.text ?? null;
+}
+
+/** "200 tokens per second on a Raspberry Pi 5": held against the named hardware's bound. */
+function estimateSpeed(input: JudgeInput<"speed">): Finding | null {
+    const {claim, link, estimator} = input;
+    const facts = input.gathered.facts[0];
+    const quant = link.quant;
+    const value = claim.claimed.value;
+    if (!estimator || !facts || !quant || value == null || !claim.speed.hardware) return null;
+    // "up to", "under" and "not" bound the speed from above or deny it: an upper bound cannot refute them.
+    if (claim.claimed.comparator === "at-most" || claim.claimed.comparator === "not") return null;
+    const target = estimator.target(claim.speed.hardware);
+    if (!target) return null;
+    // A claim about this machine is measured when a run exists.
+    if (target === "this-machine" && facts.speed?.level === "measured") return null;
+    const tolerance =
+        claim.claimed.closeness === "approximate" ? TOLERANCE.speed.approximate : TOLERANCE.speed.relative;
+    const judgement = estimator.speed({
+        modelId: facts.named.id,
+        quant,
+        claimedTokensPerSecond: value,
+        phase: claim.speed.phase,
+        target,
+        tolerance
+    });
+    if (!judgement || judgement.reason === "no-bound" || judgement.boundTokensPerSecond == null) return null;
+    return finding({
+        verdict: judgement.verdict,
+        reason: judgement.reason,
+        subject: `${modelLabel(facts)} at ${quant}`,
+        claimed: {value, unit: "tok/s"},
+        band: {low: 0, high: judgement.boundTokensPerSecond},
+        bandWhy:
+            judgement.phase === "tg"
+                ? "memory bandwidth / bytes read per token"
+                : "peak compute / (2 x active parameters)",
+        basis: [
+            {
+                what: "bytes read per generated token",
+                amount: {value: judgement.bytesPerGeneratedToken, unit: "bytes", byteUnit: "GB"},
+                level: "estimate",
+                source: judgement.bytesMethod === "catalog" ? "models.yaml" : "models.yaml shape, llama.cpp layout",
+                how: null
+            }
+        ],
+        evidenceLevel: "estimate",
+        command: judgement.measureCommand,
+        estimate: judgement
+    });
+}
 
 export const speed: KindModule<"speed"> = {
     kind: "speed",
@@ -25,14 +110,32 @@ export const speed: KindModule<"speed"> = {
     detect(context) {
         const q = context.quantity;
         const near = `${context.label} ${context.before.split(" ").slice(-5).join(" ")} ${context.after.split(" ").slice(0, 5).join(" ")}`;
-        if (q.family === "speed") return {score: 0.9, extra: {speed: {form: "tokens-per-second", direction: "faster"}}};
+        if (q.family === "speed")
+            return {
+                score: 0.9,
+                extra: {
+                    speed: {
+                        form: "tokens-per-second",
+                        direction: "faster",
+                        phase: PROMPT.test(near) ? "pp" : "tg",
+                        hardware: speedHardware(context)
+                    }
+                }
+            };
         if (
             (q.family === "ratio" || q.family === "percent") &&
             (FASTER.test(near) || SLOWER.test(near) || /\b(speed|throughput)\b/.test(near))
         )
             return {
                 score: 0.88,
-                extra: {speed: {form: "ratio", direction: SLOWER.test(near) ? "slower" : "faster"}},
+                extra: {
+                    speed: {
+                        form: "ratio",
+                        direction: SLOWER.test(near) ? "slower" : "faster",
+                        phase: "tg",
+                        hardware: null
+                    }
+                },
                 claimed: q.family === "percent" ? {value: 1 + q.value / 100, unit: "x", numberText: null} : {}
             };
         return null;
@@ -42,6 +145,8 @@ export const speed: KindModule<"speed"> = {
         const quant = link.quant;
         const facts = input.gathered.facts[0];
         if (claim.speed.form === "tokens-per-second") {
+            const estimated = estimateSpeed(input);
+            if (estimated) return estimated;
             const measured = facts?.speed;
             const basis: Provenance[] = measured
                 ? [
@@ -81,11 +186,22 @@ export const speed: KindModule<"speed"> = {
         let ceiling: number | null = null;
         const basis: Provenance[] = [];
         const baselineName = claim.claimed.baseline === "FP32" ? "FP32" : "16-bit";
+        let estimate: SpeedupJudgement | null = null;
         if (facts && facts.fileBytes.get(quant)) {
             const file = facts.fileBytes.get(quant)!;
             const base = baselineSize(facts, claim.claimed.baseline);
+            // The bytes each generated token reads (the estimator: embeddings looked up, not read), else the file sizes.
+            if (base && claim.claimed.value != null && claim.speed.direction === "faster")
+                estimate =
+                    input.estimator?.speedup({
+                        modelId: facts.named.id,
+                        faster: quant,
+                        slower: base.name,
+                        claimedRatio: claim.claimed.value,
+                        tolerance: TOLERANCE.speed.relative
+                    }) ?? null;
             if (base) {
-                ceiling = base.bytes.value / file.value;
+                ceiling = estimate ? estimate.maxRatio : base.bytes.value / file.value;
                 basis.push(
                     provenance(`${quant} file`, file, "bytes", sourceOf(file.level, facts), "GB"),
                     provenance(`${base.name} size`, base.bytes, "bytes", sourceOf(base.bytes.level, facts), "GB")
@@ -148,7 +264,8 @@ export const speed: KindModule<"speed"> = {
                 band: {low: 0, high: ceiling},
                 bandWhy: "token generation is memory-bound: the speed-up cannot exceed the size ratio",
                 basis,
-                evidenceLevel: "catalog",
+                evidenceLevel: estimate ? "estimate" : "catalog",
+                estimate,
                 corrected: referenceRatio ? {value: referenceRatio, unit: "x"} : {value: ceiling, unit: "x"}
             });
         if (referenceRatio && baselineName === "16-bit") {

@@ -1,4 +1,6 @@
+import type {HardwareTarget} from "../../catalog/hardware.js";
 import type {Catalog} from "../../catalog/schema.js";
+import type {FitJudgement, SpeedJudgement, SpeedupJudgement} from "../../estimate/verdicts.js";
 import type {GatheredEvidence} from "../evidence.js";
 import type {Finding} from "../findings.js";
 import type {Quantity} from "../quantities.js";
@@ -48,15 +50,38 @@ export interface JudgeInput<K extends ClaimKind = ClaimKind> {
     link: ClaimLink;
     gathered: GatheredEvidence;
     catalog: Catalog;
+    /** The physics estimator (src/claims/estimator.ts); absent when hardware.yaml cannot be read. */
+    estimator?: Estimator | null;
 }
 
 /**
- * A hook a kind calls when an estimator is plugged in (src/estimate/, by another worker): the
- * `estimate` evidence level sits between `header` and `twin`. Returns null when it cannot say.
+ * The hook speed and fit judges call for the `estimate` evidence level (between `header` and
+ * `twin`): src/estimate's pure verdict API on hardware.yaml's profiles, with the model's bytes per
+ * token from the catalog (shape or published facts). Every method returns null when it cannot say
+ * (no profile, no facts for that model and quant).
  */
 export interface Estimator {
-    tokensPerSecond?(modelId: string, quant: string, hardware: string | null): {value: number; how: string} | null;
-    memoryBytes?(modelId: string, quant: string, contextTokens: number): {value: number; how: string} | null;
+    /** The profile a hardware phrase names: a device, a class, or this machine (only when calibrated). */
+    target(phrase: string): HardwareTarget | "this-machine" | null;
+    speed(input: {
+        modelId: string;
+        quant: string;
+        claimedTokensPerSecond: number;
+        phase: "tg" | "pp";
+        target: HardwareTarget | "this-machine";
+        /** The claim's own rounding, as a share of the figure, added to the room before refuting. */
+        tolerance: number;
+    }): SpeedJudgement | null;
+    speedup(input: {
+        modelId: string;
+        faster: string;
+        slower: string;
+        claimedRatio: number;
+        tolerance: number;
+    }): SpeedupJudgement | null;
+    fit(input: {modelId: string; quant: string; target: HardwareTarget}): FitJudgement | null;
+    /** A profile's kind ("gpu", "apple", "cpu", "sbc", "phone"), for the memory words of a note. */
+    deviceKind(deviceId: string): string | null;
 }
 
 export interface KindModule<K extends ClaimKind = ClaimKind> {

@@ -6,6 +6,10 @@
  * carries example phrases that become tests.
  */
 
+import {readFileSync} from "node:fs";
+import type {HardwareFile} from "../../catalog/hardware-schema.js";
+import {findHardwareInText, hardwarePath, parseHardware, type HardwareMention} from "../../catalog/hardware.js";
+
 export type MemoryKind = "vram" | "ram" | "unified" | "any";
 
 /** A class of hardware a "runs on …" claim can name, with what its members hold. */
@@ -20,6 +24,11 @@ export interface HardwareClass {
     largestGB: number;
     /** Share of the memory a model may use (the OS and other apps keep the rest). */
     usable: number;
+    /**
+     * The hardware.yaml class that stands for it when the text names no device (null: no profile
+     * spans it, e.g. a data-centre GPU or bare "memory"). The estimator judges against its members.
+     */
+    profile: string | null;
     examples: string[];
 }
 
@@ -32,6 +41,7 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
         commonGB: 8,
         largestGB: 16,
         usable: 0.8,
+        profile: "raspberry-pi",
         examples: ["runs on a Raspberry Pi 5 with 8 GB", "a Jetson Orin"]
     },
     {
@@ -43,6 +53,7 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
         commonGB: 8,
         largestGB: 24,
         usable: 0.6,
+        profile: "phone",
         examples: ["runs on any phone with 8 GB of RAM", "on an iPhone 15 Pro"]
     },
     {
@@ -54,6 +65,7 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
         commonGB: 12,
         largestGB: 32,
         usable: 0.95,
+        profile: "consumer-gpu",
         examples: ["a single 24 GB graphics card", "an RTX 4090", "that 24 GB card"]
     },
     {
@@ -64,6 +76,7 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
         commonGB: 80,
         largestGB: 192,
         usable: 0.95,
+        profile: null,
         examples: ["one H100", "an A100 80GB"]
     },
     {
@@ -75,6 +88,7 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
         commonGB: 16,
         largestGB: 512,
         usable: 0.75,
+        profile: "mac",
         examples: ["a MacBook Pro with 36 GB", "128 GB of unified memory"]
     },
     {
@@ -85,6 +99,7 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
         commonGB: 16,
         largestGB: 128,
         usable: 0.8,
+        profile: "laptop",
         examples: ["my 8 GB laptop", "a laptop with 16 GB of RAM"]
     },
     {
@@ -95,6 +110,7 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
         commonGB: 32,
         largestGB: 256,
         usable: 0.85,
+        profile: null,
         examples: ["a desktop with 64 GB of RAM"]
     },
     {
@@ -106,6 +122,7 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
         commonGB: 16,
         largestGB: 512,
         usable: 0.8,
+        profile: "consumer-hardware",
         examples: ["runs on consumer hardware", "optimized for consumer hardware deployment"]
     },
     {
@@ -116,6 +133,7 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
         commonGB: 4,
         largestGB: 16,
         usable: 0.7,
+        profile: "edge-device",
         examples: ["optimized for edge deployment", "on-device inference"]
     },
     {
@@ -126,9 +144,54 @@ export const HARDWARE_CLASSES: HardwareClass[] = [
         commonGB: 16,
         largestGB: 512,
         usable: 0.85,
+        profile: null,
         examples: ["fits in 32 GB of RAM", "needs about 5 GB of RAM"]
     }
 ];
+
+/**
+ * The devices and classes of hardware.yaml (src/catalog/hardware.ts), read once per process: the
+ * claims engine recognises every profile the estimator knows through findHardwareInText, so the
+ * lexicon above and the profiles cannot drift apart (tests/claims.estimate.test.ts checks every
+ * alias). Synchronous because detection is; null when the file cannot be read (then only the
+ * patterns above apply and no estimate is made).
+ */
+let profiles: HardwareFile | null | undefined;
+
+export function hardwareProfiles(): HardwareFile | null {
+    if (profiles === undefined) {
+        try {
+            profiles = parseHardware(readFileSync(hardwarePath(), "utf8"));
+        } catch {
+            profiles = null;
+        }
+    }
+    return profiles;
+}
+
+/** The lexicon class a hardware.yaml device or class belongs to (a device by its kind and form). */
+export function lexiconClassOf(mention: HardwareMention): HardwareClass | null {
+    const target = mention.target;
+    const byId = (id: string) => HARDWARE_CLASSES.find((entry) => entry.id === id) ?? null;
+    if (target.kind === "class") {
+        if (target.id.startsWith("gpu-")) return byId("consumer-gpu");
+        return HARDWARE_CLASSES.find((entry) => entry.profile === target.id) ?? null;
+    }
+    const device = target.members[0]?.device;
+    if (!device) return null;
+    if (device.kind === "gpu") return byId("consumer-gpu");
+    if (device.kind === "apple") return byId("mac");
+    if (device.kind === "sbc") return byId("single-board");
+    if (device.kind === "phone") return byId("phone");
+    return byId(device.form === "laptop" ? "laptop" : "desktop");
+}
+
+/** Hardware profiles named in a text, in reading order, with their lexicon class ([] without hardware.yaml). */
+export function profileMentions(text: string): {mention: HardwareMention; lexicon: HardwareClass | null}[] {
+    const file = hardwareProfiles();
+    if (!file) return [];
+    return findHardwareInText(file, text).map((mention) => ({mention, lexicon: lexiconClassOf(mention)}));
+}
 
 /** Words that say a figure is a device's memory: "24 GB card", "8 GB of RAM", "16GB laptop". */
 export const MEMORY_NOUN =
