@@ -7,6 +7,7 @@ import {registerPullCommand} from "./pull.js";
 import {registerCheckCommand} from "./check.js";
 import {registerQualityCommand} from "./quality.js";
 import {registerEngineCommand} from "./engine.js";
+import {registerCompareCommand} from "./compare.js";
 
 /**
  * One file per sub-command. Each registrar only declares arguments and options; its action
@@ -22,5 +23,6 @@ export const commandRegistrars: CommandRegistrar[] = [
     registerPullCommand,
     registerCheckCommand,
     registerQualityCommand,
-    registerEngineCommand
+    registerEngineCommand,
+    registerCompareCommand
 ];
