@@ -15,7 +15,9 @@ export function buildProgram(): Command {
         .configureOutput({
             writeErr: (text) => process.stderr.write(text)
         })
-        .addHelpText("after", `\n${exitCodeHelp()}`);
+        .addHelpText("after", `\n${exitCodeHelp()}`)
+        // Before the sub-commands are added, so that they inherit it: their usage errors reach main() too.
+        .exitOverride();
     for (const register of commandRegistrars) register(program);
     return program;
 }

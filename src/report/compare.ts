@@ -137,8 +137,8 @@ export function compareTable(report: CompareReport): string {
 }
 
 export function compareMarkdown(report: CompareReport): string {
-    const escape = (text: string) => text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|");
-    const line = (cells: string[]) => `| ${cells.map(escape).join(" | ")} |`;
+    const escapeCell = (text: string) => text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|");
+    const line = (cells: string[]) => `| ${cells.map(escapeCell).join(" | ")} |`;
     const rule = `| ${NUMERIC.map((numeric) => (numeric ? "---:" : "---")).join(" | ")} |`;
     const notes = compareFootnotes(report).map((note) => `- ${note.trim()}`);
     return `${[line(HEAD), rule, ...report.rows.map((row) => line(rowCells(row))), "", ...notes].join("\n")}\n`;
