@@ -112,7 +112,8 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
         for (const config of configs) {
             if (interrupted()) break suite;
             index++;
-            const label = `[${index}/${total}] ${facts.twin === null ? facts.fileName : modelLabelOf(facts)} ${testName(config)} t=${config.threads}${configSuffix(config, lists)}`;
+            const name = facts.twin === null ? facts.fileName : modelLabelOf(facts);
+            const label = `[${index}/${total}] ${name} ${testName(config)} t=${config.threads}${configSuffix(config, lists)}`;
             const request: MeasurementRequest = {
                 modelPath: model.path,
                 config,

@@ -45,7 +45,8 @@ export async function planInputs(texts: readonly string[], options: PlanInputsOp
     const env = options.env ?? process.env;
     if (texts.length === 0 && options.suite === undefined)
         throw usage(
-            "Give at least one model to benchmark: a .gguf file, a catalog id such as qwen3-0.6b:Q8_0, an hf: URI, twin:<catalog id>:<QUANT>, or --suite <name>."
+            "Give at least one model to benchmark: a .gguf file, a catalog id such as qwen3-0.6b:Q8_0, an hf: URI, " +
+                "twin:<catalog id>:<QUANT>, or --suite <name>."
         );
     let catalog: Catalog | null = null;
     const loadCatalogOnce = async () => {

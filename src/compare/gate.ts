@@ -116,7 +116,9 @@ export function evaluateGate(
                 model: group.first.model,
                 test: group.first.test,
                 threads: group.first.threads,
-                message: `${where(group.first)}: ${rule.metric} is ${average.toPrecision(4)} ${METRIC_INFO[rule.metric].unit}, 95% CI [${ci[0].toPrecision(4)}, ${ci[1].toPrecision(4)}] (${rule.text})`
+                message:
+                    `${where(group.first)}: ${rule.metric} is ${average.toPrecision(4)} ${METRIC_INFO[rule.metric].unit}, ` +
+                    `95% CI [${ci[0].toPrecision(4)}, ${ci[1].toPrecision(4)}] (${rule.text})`
             });
         }
     }

@@ -178,7 +178,8 @@ function selectBuild(measurements: Measurement[], which: string, build: string |
         return measurements.filter((item) => item.tool !== "llama-bench" || (item.build ?? "").startsWith(build));
     if (llamaBenchBuilds.length > 1)
         throw usage(
-            `The ${which} holds llama-bench rows of ${llamaBenchBuilds.length} llama.cpp builds (${llamaBenchBuilds.join(", ")}); choose one with --${which}-build`
+            `The ${which} holds llama-bench rows of ${llamaBenchBuilds.length} llama.cpp builds ` +
+                `(${llamaBenchBuilds.join(", ")}); choose one with --${which}-build`
         );
     return measurements;
 }

@@ -77,7 +77,10 @@ export const SideStatsSchema = z.object({
 export type SideStats = z.infer<typeof SideStatsSchema>;
 
 export const SignificanceSchema = z.object({
-    /** "permutation" (simple-statistics' permutationTest on the raw samples, difference of means, two-sided), "welch" (Welch's t-test on means and standard deviations). */
+    /**
+     * "permutation": simple-statistics' permutationTest on the raw samples (difference of means, two-sided);
+     * "welch": Welch's t-test on means and standard deviations.
+     */
     method: z.enum(["permutation", "welch"]).nullable(),
     pValue: z.number().min(0).max(1).nullable(),
     alpha: z.number(),

@@ -71,7 +71,8 @@ export function testRawSamples(
     const floor = smallestPossiblePValue(baseline.length, candidate.length);
     const note =
         floor > alpha
-            ? `too few samples to show a difference (n=${baseline.length} vs ${candidate.length}: the smallest possible p is ${floor.toFixed(2)}); measure with more repetitions (-r 5 or more)`
+            ? `too few samples to show a difference (n=${baseline.length} vs ${candidate.length}: ` +
+              `the smallest possible p is ${floor.toFixed(2)}); measure with more repetitions (-r 5 or more)`
             : null;
     return {method: "permutation", pValue, significant: floor <= alpha && pValue < alpha, note};
 }

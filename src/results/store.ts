@@ -35,7 +35,8 @@ export async function checkResultsDirectory(
 ): Promise<void> {
     const fail = (why: string, cause?: unknown) =>
         new UserError(
-            `Cannot save results in ${directory}: ${why}; choose another folder with --results-dir (or LLMPROOF_RESULTS_DIR), or measure without saving with --no-save.`,
+            `Cannot save results in ${directory}: ${why}; choose another folder with --results-dir ` +
+                "(or LLMPROOF_RESULTS_DIR), or measure without saving with --no-save.",
             {exitCode: ExitCode.notSaved, cause}
         );
     try {

@@ -67,7 +67,8 @@ export function registerBenchCommand(program: Command): void {
     program
         .command("bench")
         .description(
-            "Measure prompt processing (pp) and generation (tg) tokens/sec, TTFT, load time and memory, like llama-bench; every list option is swept over all combinations. " +
+            "Measure prompt processing (pp) and generation (tg) tokens/sec, TTFT, load time and memory, like llama-bench; " +
+                "every list option is swept over all combinations. " +
                 "A model is a .gguf file, a catalog id with a quantization (qwen3-0.6b:Q8_0, pulled into the cache when missing), an hf: URI, " +
                 "or twin:<catalog id>:<QUANT> (a shape-twin written once into the cache)."
         )
@@ -160,7 +161,8 @@ export function registerBenchCommand(program: Command): void {
             if (relativeRulesOf(rules).length > 0 && options.baseline.length === 0) {
                 const {UserError} = await import("../../util/errors.js");
                 throw new UserError(
-                    `The gate ${relativeRulesOf(rules)[0]!.text} is relative to a baseline: give one with --baseline <file> (an earlier --json output or results folder).`,
+                    `The gate ${relativeRulesOf(rules)[0]!.text} is relative to a baseline: ` +
+                        "give one with --baseline <file> (an earlier --json output or results folder).",
                     {exitCode: ExitCode.usage}
                 );
             }
@@ -246,7 +248,8 @@ export function registerBenchCommand(program: Command): void {
                 }
                 if (outcome.noisyRuns > 0)
                     logWarning(
-                        `${outcome.noisyRuns} of ${runs.length} runs are noisy (95% CI over ±20% of the mean): compare them with care, or re-run with --adaptive.`
+                        `${outcome.noisyRuns} of ${runs.length} runs are noisy (95% CI over ±20% of the mean): ` +
+                            "compare them with care, or re-run with --adaptive."
                     );
                 if (outcome.failedRuns > 0) {
                     logWarning(`${outcome.failedRuns} of ${runs.length} runs failed.`);
