@@ -411,7 +411,12 @@ function progressLine(
         logInfo(`${label} …`);
         return {update: () => {}, done: (line) => logInfo(line)};
     }
-    const draw = (message: string) => process.stderr.write(`\r\u001b[K${label} … ${message}  ${progress.line()}`);
+    // One terminal line, cut to the terminal's width: a wrapped line could not be redrawn in place.
+    const draw = (message: string) => {
+        const line = `${label} … ${message}  ${progress.line()}`;
+        const width = process.stderr.columns ?? 0;
+        process.stderr.write(`\r\u001b[K${width > 1 && line.length >= width ? `${line.slice(0, width - 2)}…` : line}`);
+    };
     draw("starting");
     return {
         update: draw,
