@@ -177,8 +177,12 @@ export function registerBenchCommand(program: Command): void {
             if (options.exportJsonl !== undefined) exports.push({path: options.exportJsonl, format: "jsonl"});
             if (options.exportCsv !== undefined) exports.push({path: options.exportCsv, format: "csv"});
             if (options.exportMarkdown !== undefined) exports.push({path: options.exportMarkdown, format: "md"});
-            const {checkOutputFile, writeOutputFile} = await import("../../results/store.js");
+            const {checkOutputFile, checkResultsDirectory, resolveResultsDirectory, writeOutputFile} = await import(
+                "../../results/store.js"
+            );
             for (const file of exports) await checkOutputFile(file.path);
+            // Before any pull or twin write, not only before measuring.
+            if (options.save) await checkResultsDirectory(resolveResultsDirectory(options.resultsDir));
 
             // Ctrl-C (or SIGTERM) stops the suite: the run in flight is dropped, the finished ones are
             // printed and saved, and the exit code is 130. A second Ctrl-C quits at once.
