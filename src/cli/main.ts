@@ -1,5 +1,6 @@
 import {Command, CommanderError} from "commander";
 import {isUserError, errorMessage} from "../util/errors.js";
+import {ExitCode, exitCodeHelp} from "../util/exit-codes.js";
 import {llmproofVersion} from "../util/version.js";
 import {commandRegistrars} from "./commands/index.js";
 
@@ -13,7 +14,10 @@ export function buildProgram(): Command {
         .showHelpAfterError("(run with --help for usage)")
         .configureOutput({
             writeErr: (text) => process.stderr.write(text)
-        });
+        })
+        .addHelpText("after", `\n${exitCodeHelp()}`)
+        // Before the sub-commands are added, so that they inherit it: their usage errors reach main() too.
+        .exitOverride();
     for (const register of commandRegistrars) register(program);
     return program;
 }
@@ -29,8 +33,8 @@ export async function main(argv: string[]): Promise<void> {
         await program.parseAsync(argv);
     } catch (error) {
         if (error instanceof CommanderError) {
-            // commander already printed its message (or help/version output).
-            process.exitCode = error.exitCode;
+            // commander already printed its message (or help/version output); its errors are usage errors.
+            process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
             return;
         }
         if (isUserError(error)) {
@@ -41,6 +45,6 @@ export async function main(argv: string[]): Promise<void> {
         process.stderr.write(`llmproof: unexpected error: ${errorMessage(error)}\n`);
         if (process.env.LLMPROOF_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
         else process.stderr.write("(set LLMPROOF_DEBUG=1 to see the stack trace)\n");
-        process.exitCode = 70;
+        process.exitCode = ExitCode.internal;
     }
 }

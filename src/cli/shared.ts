@@ -1,6 +1,7 @@
 import {InvalidArgumentError} from "commander";
 import type {z} from "zod";
 import {UserError} from "../util/errors.js";
+import {ExitCode} from "../util/exit-codes.js";
 
 /** Parse a positive integer option value for commander. */
 export function parsePositiveInt(value: string): number {
@@ -28,7 +29,7 @@ export function validateOptions<T extends z.ZodTypeAny>(schema: T, options: unkn
     if (!result.success) {
         const issue = result.error.issues[0];
         const where = issue && issue.path.length > 0 ? `--${issue.path.join(".")}: ` : "";
-        throw new UserError(`Invalid option ${where}${issue?.message ?? "invalid value"}.`);
+        throw new UserError(`Invalid option ${where}${issue?.message ?? "invalid value"}.`, {exitCode: ExitCode.usage});
     }
     return result.data;
 }
