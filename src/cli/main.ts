@@ -12,7 +12,9 @@ export function buildProgram(): Command {
         .version(llmproofVersion(), "-v, --version")
         .showHelpAfterError("(run with --help for usage)")
         .configureOutput({
-            writeErr: (text) => process.stderr.write(text)
+            writeErr: (text) => process.stderr.write(text),
+            // Usage errors read like every other error: one `llmproof: ...` sentence.
+            outputError: (text, write) => write(`llmproof: ${text.replace(/^error: /, "")}`)
         });
     for (const register of commandRegistrars) register(program);
     return program;
