@@ -31,7 +31,12 @@ export async function loadCatalog(pathOrOptions?: string | LoadCatalogOptions): 
     const options = typeof pathOrOptions === "string" ? {path: pathOrOptions} : (pathOrOptions ?? {});
     const path = catalogPath(options);
     // A regular file only (a FIFO would hang the read), of a plausible size, with no NUL bytes.
-    const text = await readTextFile(path, {label: "the model catalog", maxBytes: MAX_CATALOG_BYTES, strictText: true});
+    const text = await readTextFile(path, {
+        label: "the model catalog",
+        verb: "load",
+        maxBytes: MAX_CATALOG_BYTES,
+        strictText: true
+    });
     return parseCatalog(text, path === defaultCatalogPath ? basename(path) : path);
 }
 

@@ -26,17 +26,19 @@ function decimalInteger(value: string): number | null {
 }
 
 /** A commander parser for an integer from `min` to `max` (decimal digits only: no 1e3, 0x10, 1.5). */
-export function intInRange(min: number, max: number): (value: string) => number {
+export function intInRange(min: number, max: number, expected?: string): (value: string) => number {
     return (value: string) => {
         const number = decimalInteger(value);
         if (number == null || number < min || number > max)
-            throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}, got "${value}"`);
+            throw new InvalidArgumentError(
+                `expected ${expected ?? `a whole number from ${min} to ${max}`}, got "${value}"`
+            );
         return number;
     };
 }
 
 /** Parse a positive integer option value for commander (at most 2^31 - 1). */
-export const parsePositiveInt = intInRange(1, 2 ** 31 - 1);
+export const parsePositiveInt = intInRange(1, 2 ** 31 - 1, "a positive integer");
 
 /** A commander parser for a comma list of integers from `min` to `max` ("1,2,4"); empty items ("1,,2") are refused. */
 export function intListInRange(min: number, max: number): (value: string) => number[] {

@@ -106,6 +106,11 @@ const SCALAR_KINDS: Record<number, GgufScalarKind> = {
     12: "f64"
 };
 const ARRAY_TYPE = 9;
+/** Stands in for the architecture of a later split part, which only the first part names. */
+const ARCHITECTURE_OF_PART: GgufMetadataEntry = {
+    key: "general.architecture",
+    value: {kind: "string", value: "(split part)"}
+};
 /** Bytes a value of each kind takes at least (a string: its 8-byte length). */
 const MIN_BYTES: Record<GgufScalarKind, number> = {
     u8: 1,
@@ -164,7 +169,11 @@ export async function readGgufStructure(
         entries.push({key, value: await readValue(reader, typeId, key, corrupt)});
     }
 
-    const architectureEntry = entries.find((entry) => entry.key === "general.architecture");
+    // Parts after the first of a split set (split.no > 0) carry only the split keys.
+    const splitNumber = entries.find((entry) => entry.key === "split.no")?.value;
+    const laterPart = splitNumber != null && splitNumber.kind !== "array" && Number(splitNumber.value) > 0;
+    const architectureEntry =
+        entries.find((entry) => entry.key === "general.architecture") ?? (laterPart ? ARCHITECTURE_OF_PART : null);
     if (architectureEntry == null) throw corrupt("general.architecture is missing");
     if (architectureEntry.value.kind !== "string" || architectureEntry.value.value === "")
         throw corrupt(
@@ -235,7 +244,7 @@ export async function readGgufStructure(
         const last = tensors[tensors.length - 1];
         const end = last == null ? 0n : BigInt(dataOffset) + last.offset + last.bytes;
         if (end > BigInt(source.size))
-            throw corrupt(`its tensor data ends at byte ${end} but the file has ${source.size}`);
+            throw corrupt(`tensor "${printable(last!.name)}" ends at byte ${end} but the file has ${source.size}`);
     }
     return {
         version,

@@ -1,5 +1,5 @@
 import {rmSync} from "node:fs";
-import {mkdtemp} from "node:fs/promises";
+import {mkdtemp, stat} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {basename, join, resolve} from "node:path";
 import {openFileByteSource, readGgufStructure} from "../gguf/reader.js";
@@ -69,12 +69,14 @@ export async function runQuality(options: RunQualityOptions): Promise<QualityRep
         try {
             candidatePaths.push(await validatedModel(path));
         } catch (error) {
-            if (!(error instanceof UserError)) throw error;
+            if (!(error instanceof UserError) || /^Model file not found/.test(error.message)) throw error;
             failed.push({path: resolve(path), fileName: basename(path), reason: error.message});
             logWarning(`skipping ${basename(path)}: ${error.message}`);
         }
     }
 
+    if (candidatePaths.length === 0)
+        throw new UserError(`No candidate can be measured: ${failed.map((failure) => failure.reason).join("; ")}`);
     const {runNativeJob} = await import("../system/native-child.js");
     const storeDir = await mkdtemp(join(tmpdir(), "llmproof-quality-"));
     const removeStore = () => rmSync(storeDir, {recursive: true, force: true});
@@ -161,6 +163,8 @@ const QUALITY_JOB_TIMEOUT_MS = 24 * 3600 * 1000;
 
 /** A model file whose GGUF structure is sound (reader.ts), as an absolute path. */
 async function validatedModel(path: string): Promise<string> {
+    // A path that names nothing is a typo to fix before anything is measured, not a bad candidate.
+    if (!(await stat(resolve(path)).catch(() => null))?.isFile()) throw new UserError(`Model file not found: ${path}.`);
     const source = await openFileByteSource(resolve(path), path);
     try {
         await readGgufStructure(source);

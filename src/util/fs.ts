@@ -17,6 +17,8 @@ export async function isExecutableFile(path: string): Promise<boolean> {
 export interface ReadTextOptions {
     /** How messages name the file ("the catalog", "the issue"). */
     label: string;
+    /** The verb of the messages ("Cannot load the model catalog ..."); default "read". */
+    verb?: string;
     /** Refuse larger files with a sentence. */
     maxBytes: number;
     /** Refuse NUL bytes and bytes that are not UTF-8 (text formats such as YAML never hold them). */
@@ -42,11 +44,12 @@ export async function readTextFile(path: string, options: ReadTextOptions): Prom
                   : code === "EACCES" || code === "EPERM"
                     ? "permission denied"
                     : `it cannot be read (${code ?? String(error)})`;
-        throw new UserError(`Cannot read ${options.label} ${path}: ${why}.`, {cause: error});
+        throw new UserError(`Cannot ${options.verb ?? "read"} ${options.label} ${path}: ${why}.`, {cause: error});
     }
     try {
         const info = await handle.stat();
-        if (info.isDirectory()) throw new UserError(`Cannot read ${options.label} ${path}: it is a directory.`);
+        if (info.isDirectory())
+            throw new UserError(`Cannot ${options.verb ?? "read"} ${options.label} ${path}: it is a directory.`);
         if (!info.isFile())
             throw new UserError(
                 `Cannot read ${options.label} ${path}: it is ${info.isFIFO() ? "a FIFO (named pipe)" : "not a regular file"}; give a regular file.`
