@@ -1,6 +1,7 @@
 import {stat, statfs} from "node:fs/promises";
 import {dirname, join, resolve} from "node:path";
 import {z} from "zod";
+import {assertWritableTarget} from "../util/atomic-write.js";
 import {UserError, errorMessage} from "../util/errors.js";
 import {formatBytes} from "../util/units.js";
 import {logInfo, logWarning, isQuiet} from "../util/log.js";
@@ -81,6 +82,8 @@ export async function pullModel(ref: string, options: PullOptions = {}): Promise
     });
     for (const warning of plan.warnings) logWarning(warning);
 
+    // Before any transfer: every final name is free or a regular file, in a writable folder.
+    for (const file of plan.files) await assertWritableTarget(localPathOf(file));
     await checkDiskSpace(plan, options.freeBytes ?? freeBytesWithStatfs);
     const paths = await downloadPlan(plan, {endpoint, token, signal: options.signal, progress: options.progress});
     const files = await verifyFiles(plan, paths, options.verify ?? true);

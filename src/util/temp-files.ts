@@ -14,7 +14,8 @@ let installed = false;
 const onSignal = (signal: NodeJS.Signals) => {
     removeAll();
     // Only when nobody else handles it: a command with its own handler (pull) decides itself.
-    if (process.listenerCount(signal) <= 1) process.exit(signal === "SIGINT" ? 130 : 143);
+    const ours = (installed ? 1 : 0) + (permanent ? 1 : 0);
+    if (process.listenerCount(signal) <= ours) process.exit(signal === "SIGINT" ? 130 : 143);
 };
 const onExit = () => removeAll();
 
@@ -22,6 +23,18 @@ function removeAll(): void {
     for (const path of registered) rmSync(path, {force: true});
     registered.clear();
 }
+
+/**
+ * For a command that writes large files: from now on SIGINT and SIGTERM remove the temp files and
+ * end the process with 130 / 143, even before the first temp file exists.
+ */
+export function exitCleanlyOnSignals(): void {
+    if (permanent) return;
+    permanent = true;
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+}
+let permanent = false;
 
 export function registerTempFile(path: string): void {
     registered.add(path);

@@ -10,8 +10,20 @@ import {projectRoot} from "../helpers/cli.js";
  * under a final name.
  */
 
-/** `npm run fuzz -- --long` (FUZZ_LONG=1): every generator at full scale. */
-export const LONG = process.env.FUZZ_LONG === "1";
+/**
+ * How much to run (FUZZ_LEVEL): "quick" (the default, inside `npm test`: a sample of every class,
+ * under a minute), "full" (`npm run fuzz -- --full`: every case of every generator) and "long"
+ * (`--long`: full, plus a truncation at every field boundary, bench and quality on every malformed
+ * file, a 20 MB issue and 50k-deep YAML).
+ */
+export const LEVEL = (["quick", "full", "long"] as const).find((level) => level === process.env.FUZZ_LEVEL) ?? "quick";
+export const LONG = LEVEL === "long";
+export const FULL = LEVEL !== "quick";
+
+/** The cases of a level: all of them from "full" on, else those whose name matches `quick`. */
+export function forLevel<T extends {name: string}>(cases: readonly T[], quick: RegExp): T[] {
+    return FULL ? [...cases] : cases.filter((fuzzCase) => quick.test(fuzzCase.name));
+}
 
 export type OutcomeKind =
     | "clean"

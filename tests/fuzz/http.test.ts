@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {startHfServer, type HfServer} from "../helpers/hf-server.js";
 import {makeTestTwin} from "../helpers/models.js";
 import {BEHAVIOURS, startBadServer, type BadServer} from "./bad-server.js";
-import {runCase, type FuzzCase} from "./harness.js";
+import {forLevel, runCase, type FuzzCase} from "./harness.js";
 
 /**
  * `inspect` and `pull` against a server that misbehaves: every case ends within its time bound with
@@ -106,7 +106,8 @@ cases.push({
 });
 
 describe.concurrent("fuzz: a misbehaving server", () => {
-    it.each(cases.map((fuzzCase) => [fuzzCase.name, fuzzCase] as const))("%s", async (_name, fuzzCase) => {
+    const QUICK = /^(inspect stall-headers|pull stall-mid|pull html|pull short-body|inspect redirect-loop|pull good)$/;
+    it.each(forLevel(cases, QUICK).map((fuzzCase) => [fuzzCase.name, fuzzCase] as const))("%s", async (_name, fuzzCase) => {
         const base = fuzzCase.needsServer === "hub" ? hub.url : server.url;
         const args =
             fuzzCase.path == null

@@ -14,7 +14,7 @@ import {join} from "node:path";
 import {afterAll, describe, expect, it} from "vitest";
 import {projectRoot} from "../helpers/cli.js";
 import {makeTestTwin} from "../helpers/models.js";
-import {LONG, runCase, type FuzzCase} from "./harness.js";
+import {forLevel, LONG, runCase, type FuzzCase} from "./harness.js";
 import {mountSmallTmpfs, unmount} from "./tmpfs.js";
 
 /**
@@ -252,7 +252,9 @@ function shippedCatalogCopy(): string {
 }
 
 describe.concurrent("fuzz: hostile files and option values", () => {
-    it.each(cases.map((fuzzCase) => [fuzzCase.cls, fuzzCase.name, fuzzCase] as const))(
+    const QUICK =
+        /alias bomb|deep sequence|NUL bytes raw|paramsB 1e30|catalog: a FIFO|bench -t 1,,2|bench --timeout 3e6|inspect --context 1e12|synth -o a device|check --md a symlink/;
+    it.each(forLevel(cases, QUICK).map((fuzzCase) => [fuzzCase.cls, fuzzCase.name, fuzzCase] as const))(
         "%s: %s",
         async (_cls, _name, fuzzCase) => {
             const outcome = await runCase(fuzzCase);
