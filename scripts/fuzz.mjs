@@ -47,8 +47,6 @@ const format = (cells) => cells.map((cell, index) => String(cell).padStart(width
 process.stdout.write(`\n${format(header)}\n${rows.map(format).join("\n")}\n`);
 for (const line of lines.filter((entry) => entry.kind !== "clean"))
     process.stdout.write(`  ${line.kind.padEnd(13)} ${line.cls}: ${line.name} (${line.ms} ms): ${line.detail}\n`);
-process.stdout.write(
-    `${lines.length} cases in ${((Date.now() - started) / 1000).toFixed(0)} s, level ${level}\n`
-);
+process.stdout.write(`${lines.length} cases in ${((Date.now() - started) / 1000).toFixed(0)} s, level ${level}\n`);
 rmSync(summaryDir, {recursive: true, force: true});
 process.exit(run.status ?? 1);

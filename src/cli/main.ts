@@ -1,5 +1,6 @@
 import {Command, CommanderError} from "commander";
 import {isUserError, errorMessage} from "../util/errors.js";
+import {exitCleanlyOnSignals} from "../util/temp-files.js";
 import {llmproofVersion} from "../util/version.js";
 import {commandRegistrars} from "./commands/index.js";
 
@@ -25,6 +26,8 @@ export function buildProgram(): Command {
  * never load the native llama.cpp binding.
  */
 export async function main(argv: string[]): Promise<void> {
+    // SIGINT / SIGTERM: remove unfinished temp files, say so in one sentence, exit 130 / 143.
+    exitCleanlyOnSignals();
     const program = buildProgram();
     program.exitOverride();
     try {

@@ -72,7 +72,10 @@ export async function httpRequest(url: string, init: {method?: string} & HttpOpt
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
         if (attempt > 0) await sleep(BACKOFF_MS[Math.min(attempt - 1, BACKOFF_MS.length - 1)]!, init.signal);
-        const timeout = AbortSignal.timeout(timeoutMs);
+        // The connect timeout covers only the wait for the headers; the body has readBody's idle timeout.
+        const connect = new AbortController();
+        const timer = setTimeout(() => connect.abort(new Error("connect timeout")), timeoutMs);
+        const timeout = connect.signal;
         const signal = init.signal == null ? timeout : AbortSignal.any([init.signal, timeout]);
         try {
             const response = await fetch(url, {
@@ -81,6 +84,7 @@ export async function httpRequest(url: string, init: {method?: string} & HttpOpt
                 signal,
                 redirect: "follow"
             });
+            clearTimeout(timer);
             if (response.status >= 500 && attempt + 1 < attempts) {
                 await response.body?.cancel().catch(() => undefined);
                 lastError = new HttpStatusError(response.status, response.statusText, url);
@@ -92,6 +96,7 @@ export async function httpRequest(url: string, init: {method?: string} & HttpOpt
             }
             return response;
         } catch (error) {
+            clearTimeout(timer);
             if (init.signal?.aborted) throw init.signal.reason ?? error;
             if (error instanceof UserError) throw error;
             if (timeout.aborted)

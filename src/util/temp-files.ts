@@ -12,10 +12,13 @@ const registered = new Set<string>();
 let installed = false;
 
 const onSignal = (signal: NodeJS.Signals) => {
+    const removed = registered.size;
     removeAll();
     // Only when nobody else handles it: a command with its own handler (pull) decides itself.
     const ours = (installed ? 1 : 0) + (permanent ? 1 : 0);
-    if (process.listenerCount(signal) <= ours) process.exit(signal === "SIGINT" ? 130 : 143);
+    if (process.listenerCount(signal) > ours) return;
+    process.stderr.write(`llmproof: stopped by ${signal}${removed > 0 ? "; the unfinished file was removed" : ""}.\n`);
+    process.exit(signal === "SIGINT" ? 130 : 143);
 };
 const onExit = () => removeAll();
 

@@ -34,62 +34,69 @@ const tempFiles = (folder: string) =>
     existsSync(folder) ? readdirSync(folder).filter((entry) => /\.tmp$|\.partial$/.test(entry)) : [];
 
 describe("fuzz: durability", () => {
-    it.skipIf(!FULL)("pull: kill -9 mid-download leaves no file under the final name, and the next pull completes it", async () => {
-        const folder = join(dir, "pull-kill");
-        const killed = await runCase({
-            cls: "durability",
-            name: "pull kill -9 mid-download",
-            args: ["pull", `${server.url}/trickle/model.gguf`, "--quiet", "--dir", folder],
-            env,
-            expect: "error",
-            signal: {name: "SIGKILL", afterMs: 2500},
-            checkFiles: () => (existsSync(join(folder, "model.gguf")) ? "a partial download has the final name" : null)
-        });
-        expect(killed.kind, killed.detail).toBe("clean");
-        const resumed = await runCase({
-            cls: "durability",
-            name: "pull after kill -9",
-            args: ["pull", `${server.url}/good/model.gguf`, "--quiet", "--dir", folder],
-            env,
-            expect: "ok",
-            checkFiles: () =>
-                readFileSync(join(folder, "model.gguf")).equals(body)
-                    ? null
-                    : "the resumed file differs from the served one"
-        });
-        expect(resumed.kind, resumed.detail).toBe("clean");
-    });
-
-    for (const signal of ["SIGKILL", "SIGINT", "SIGTERM"] as const)
-        it.skipIf(!FULL && signal !== "SIGTERM")(`synth: ${signal} mid-write leaves no partial file${signal === "SIGKILL" ? " once the next run has started" : ""}`, async () => {
-            const folder = join(dir, `synth-${signal}`);
-            mkdirSync(folder);
-            const output = join(folder, "twin.gguf");
+    it.skipIf(!FULL)(
+        "pull: kill -9 mid-download leaves no file under the final name, and the next pull completes it",
+        async () => {
+            const folder = join(dir, "pull-kill");
             const killed = await runCase({
                 cls: "durability",
-                name: `synth ${signal} mid-write`,
-                args: ["synth", "--preset", "qwen2.5-0.5b", "-q", "Q4_0", "-o", output],
+                name: "pull kill -9 mid-download",
+                args: ["pull", `${server.url}/trickle/model.gguf`, "--quiet", "--dir", folder],
+                env,
                 expect: "error",
-                signal: {name: signal, afterMs: 1500},
-                checkFiles: () => {
-                    if (existsSync(output)) return "a partial twin has the final name";
-                    if (signal !== "SIGKILL" && tempFiles(folder).length > 0)
-                        return `temp files left: ${tempFiles(folder).join(", ")}`;
-                    return null;
-                }
+                signal: {name: "SIGKILL", afterMs: 2500},
+                checkFiles: () =>
+                    existsSync(join(folder, "model.gguf")) ? "a partial download has the final name" : null
             });
             expect(killed.kind, killed.detail).toBe("clean");
-            if (signal !== "SIGKILL") return;
-            const next = await runCase({
+            const resumed = await runCase({
                 cls: "durability",
-                name: "synth after kill -9",
-                args: ["synth", "--preset", "tiny-test", "-o", output],
+                name: "pull after kill -9",
+                args: ["pull", `${server.url}/good/model.gguf`, "--quiet", "--dir", folder],
+                env,
                 expect: "ok",
                 checkFiles: () =>
-                    tempFiles(folder).length > 0 ? `stale temp files left: ${tempFiles(folder).join(", ")}` : null
+                    readFileSync(join(folder, "model.gguf")).equals(body)
+                        ? null
+                        : "the resumed file differs from the served one"
             });
-            expect(next.kind, next.detail).toBe("clean");
-        });
+            expect(resumed.kind, resumed.detail).toBe("clean");
+        }
+    );
+
+    for (const signal of ["SIGKILL", "SIGINT", "SIGTERM"] as const)
+        it.skipIf(!FULL && signal !== "SIGTERM")(
+            `synth: ${signal} mid-write leaves no partial file${signal === "SIGKILL" ? " once the next run has started" : ""}`,
+            async () => {
+                const folder = join(dir, `synth-${signal}`);
+                mkdirSync(folder);
+                const output = join(folder, "twin.gguf");
+                const killed = await runCase({
+                    cls: "durability",
+                    name: `synth ${signal} mid-write`,
+                    args: ["synth", "--preset", "qwen2.5-0.5b", "-q", "Q4_0", "-o", output],
+                    expect: "error",
+                    signal: {name: signal, afterMs: 1500},
+                    checkFiles: () => {
+                        if (existsSync(output)) return "a partial twin has the final name";
+                        if (signal !== "SIGKILL" && tempFiles(folder).length > 0)
+                            return `temp files left: ${tempFiles(folder).join(", ")}`;
+                        return null;
+                    }
+                });
+                expect(killed.kind, killed.detail).toBe("clean");
+                if (signal !== "SIGKILL") return;
+                const next = await runCase({
+                    cls: "durability",
+                    name: "synth after kill -9",
+                    args: ["synth", "--preset", "tiny-test", "-o", output],
+                    expect: "ok",
+                    checkFiles: () =>
+                        tempFiles(folder).length > 0 ? `stale temp files left: ${tempFiles(folder).join(", ")}` : null
+                });
+                expect(next.kind, next.detail).toBe("clean");
+            }
+        );
 
     it.skipIf(!FULL)("quality: kill -9 mid-run leaves no partial --output", async () => {
         const output = join(dir, "quality-kill.json");

@@ -107,17 +107,20 @@ cases.push({
 
 describe.concurrent("fuzz: a misbehaving server", () => {
     const QUICK = /^(inspect stall-headers|pull stall-mid|pull html|pull short-body|inspect redirect-loop|pull good)$/;
-    it.each(forLevel(cases, QUICK).map((fuzzCase) => [fuzzCase.name, fuzzCase] as const))("%s", async (_name, fuzzCase) => {
-        const base = fuzzCase.needsServer === "hub" ? hub.url : server.url;
-        const args =
-            fuzzCase.path == null
-                ? fuzzCase.args
-                : [fuzzCase.args[0]!, `${base}${fuzzCase.path}`, ...fuzzCase.args.slice(1)];
-        const outcome = await runCase({
-            ...fuzzCase,
-            args,
-            env: {...fuzzCase.env, ...(fuzzCase.needsServer === "hub" ? {HF_ENDPOINT: hub.url} : {})}
-        });
-        expect(outcome.kind, outcome.detail).toBe("clean");
-    });
+    it.each(forLevel(cases, QUICK).map((fuzzCase) => [fuzzCase.name, fuzzCase] as const))(
+        "%s",
+        async (_name, fuzzCase) => {
+            const base = fuzzCase.needsServer === "hub" ? hub.url : server.url;
+            const args =
+                fuzzCase.path == null
+                    ? fuzzCase.args
+                    : [fuzzCase.args[0]!, `${base}${fuzzCase.path}`, ...fuzzCase.args.slice(1)];
+            const outcome = await runCase({
+                ...fuzzCase,
+                args,
+                env: {...fuzzCase.env, ...(fuzzCase.needsServer === "hub" ? {HF_ENDPOINT: hub.url} : {})}
+            });
+            expect(outcome.kind, outcome.detail).toBe("clean");
+        }
+    );
 });

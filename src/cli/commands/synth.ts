@@ -129,12 +129,8 @@ export function registerSynthCommand(program: Command): void {
             const outputPath = options.output ?? `${label}-${quant}.twin.gguf`;
             const twinOptions = {shape, quant, seed: options.seed, name: options.name ?? label};
             const {logInfo} = await import("../../util/log.js");
-            if (!options.dryRun) {
-                // Ctrl-C or SIGTERM mid-write: remove the temp file and exit 130 / 143.
-                const {exitCleanlyOnSignals} = await import("../../util/temp-files.js");
-                exitCleanlyOnSignals();
-                logInfo(`writing ${quant} twin of ${label} to ${outputPath} ...`);
-            }
+            // Ctrl-C or SIGTERM mid-write removes the temp file and exits 130 / 143 (util/temp-files.ts).
+            if (!options.dryRun) logInfo(`writing ${quant} twin of ${label} to ${outputPath} ...`);
             const report = options.dryRun
                 ? synth.estimateTwinGguf(twinOptions)
                 : await synth.writeTwinGguf({...twinOptions, outputPath});
