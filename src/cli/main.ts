@@ -1,6 +1,7 @@
 import {Command, CommanderError} from "commander";
 import {isUserError, errorMessage} from "../util/errors.js";
 import {ExitCode, exitCodeHelp} from "../util/exit-codes.js";
+import {exitCleanlyOnSignals} from "../util/temp-files.js";
 import {llmproofVersion} from "../util/version.js";
 import {commandRegistrars} from "./commands/index.js";
 
@@ -13,7 +14,9 @@ export function buildProgram(): Command {
         .version(llmproofVersion(), "-v, --version")
         .showHelpAfterError("(run with --help for usage)")
         .configureOutput({
-            writeErr: (text) => process.stderr.write(text)
+            writeErr: (text) => process.stderr.write(text),
+            // Usage errors read like every other error: one `llmproof: ...` sentence.
+            outputError: (text, write) => write(`llmproof: ${text.replace(/^error: /, "")}`)
         })
         .addHelpText("after", `\n${exitCodeHelp()}`)
         // Before the sub-commands are added, so that they inherit it: their usage errors reach main() too.
@@ -27,6 +30,8 @@ export function buildProgram(): Command {
  * never load the native llama.cpp binding.
  */
 export async function main(argv: string[]): Promise<void> {
+    // SIGINT / SIGTERM: remove unfinished temp files, say so in one sentence, exit 130 / 143.
+    exitCleanlyOnSignals();
     const program = buildProgram();
     program.exitOverride();
     try {

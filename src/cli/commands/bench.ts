@@ -1,9 +1,21 @@
 import type {Command} from "commander";
 import {extname} from "node:path";
 import {z} from "zod";
-import {parseIntList, printData, validateOptions} from "../shared.js";
+import {
+    OPTION_BOUNDS,
+    intInRange,
+    intListInRange,
+    numberInRange,
+    parseIntList,
+    printData,
+    secondsInRange,
+    validateOptions
+} from "../shared.js";
 import {logInfo, logWarning} from "../../util/log.js";
 import {ExitCode, exitCodeHelp, mostSevereExitCode} from "../../util/exit-codes.js";
+
+const tokenList = intListInRange(0, OPTION_BOUNDS.tokens);
+const positiveTokenList = intListInRange(1, OPTION_BOUNDS.tokens);
 
 const IntListSchema = z.array(z.number().int().nonnegative()).nonempty();
 const PositiveIntListSchema = z.array(z.number().int().positive()).nonempty();
@@ -77,39 +89,63 @@ export function registerBenchCommand(program: Command): void {
             "--suite <name>",
             "also benchmark a catalog suite (smoke, standard, …): cached files, else twins, so it runs offline"
         )
-        .option("-t, --threads <list>", "CPU threads, comma list (default: physical cores)", parseIntList)
+        .option(
+            "-t, --threads <list>",
+            "CPU threads, comma list (default: physical cores)",
+            intListInRange(1, OPTION_BOUNDS.threads)
+        )
         .option(
             "-p, --n-prompt <list>",
             "prompt tokens of the pp tests, comma list; 0 skips pp (default: 512)",
-            parseIntList
+            tokenList
         )
         .option(
             "-n, --n-gen <list>",
             "generated tokens of the tg tests, comma list; 0 skips tg (default: 128)",
-            parseIntList
+            tokenList
         )
         .option(
             "-d, --depth <list>",
             "tokens already in the KV cache before each test, comma list (default: 0)",
-            parseIntList
+            tokenList
         )
-        .option("-b, --batch-size <list>", "logical batch size, comma list (default: 2048)", parseIntList)
-        .option("--ubatch <list>", "physical (micro) batch size, comma list (default: 512)", parseIntList)
+        .option("-b, --batch-size <list>", "logical batch size, comma list (default: 2048)", positiveTokenList)
+        .option("--ubatch <list>", "physical (micro) batch size, comma list (default: 512)", positiveTokenList)
         .option(
             "--ngl <list>",
             "layers offloaded to the GPU, comma list (default: 99 with a GPU, 0 on CPU)",
             parseIntList
         )
         .option("--fa <list>", "flash attention 0/1, comma list (default: 0)", parseIntList)
-        .option("-r, --repetitions <n>", "counted runs per test (the minimum with --adaptive)", Number, 5)
-        .option("--warmup <n>", "uncounted warmup runs per test", Number, 1)
+        .option(
+            "-r, --repetitions <n>",
+            "counted runs per test (the minimum with --adaptive)",
+            intInRange(1, OPTION_BOUNDS.repetitions),
+            5
+        )
+        .option("--warmup <n>", "uncounted warmup runs per test", intInRange(0, OPTION_BOUNDS.repetitions), 1)
         .option(
             "--adaptive",
             "repeat until the 95% CI is within --ci-target of the mean, or --max-time is spent; a row still noisy is measured again"
         )
-        .option("--max-time <seconds>", "adaptive mode: time budget per test", Number, 120)
-        .option("--max-repetitions <n>", "adaptive mode: most counted runs per test", Number, 100)
-        .option("--ci-target <percent>", "adaptive mode: target CI half-width, percent of the mean", Number, 5)
+        .option(
+            "--max-time <seconds>",
+            "adaptive mode: time budget per test",
+            secondsInRange(OPTION_BOUNDS.maxTimeSeconds),
+            120
+        )
+        .option(
+            "--max-repetitions <n>",
+            "adaptive mode: most counted runs per test",
+            intInRange(1, OPTION_BOUNDS.repetitions),
+            100
+        )
+        .option(
+            "--ci-target <percent>",
+            "adaptive mode: target CI half-width, percent of the mean",
+            numberInRange(0, 100),
+            5
+        )
         .option("--no-ttft", "skip the time-to-first-token measurement")
         .option(
             "--json",
@@ -141,7 +177,11 @@ export function registerBenchCommand(program: Command): void {
         .option("--alpha <p>", "significance level of the gate", Number, 0.05)
         .option("--cross-check", "also run llama-bench (LLAMA_BENCH or PATH) on the same configurations and show both")
         .option("--gpu <backend>", "auto, cpu, cuda, vulkan or metal", "auto")
-        .option("--timeout <seconds>", "kill a measuring child after this long and record a timeout", Number)
+        .option(
+            "--timeout <seconds>",
+            "kill a measuring child after this long and record a timeout",
+            secondsInRange(OPTION_BOUNDS.timeoutSeconds)
+        )
         .addHelpText("after", `\n${exitCodeHelp()}`)
         .action(async (models: string[], rawOptions: Record<string, unknown>) => {
             const options = validateOptions(BenchCommandOptionsSchema, rawOptions);
