@@ -261,3 +261,31 @@ describe("loadCatalog finds its file", () => {
         }
     });
 });
+
+describe("catalog bounds and hostile YAML", () => {
+    it("refuses figures no real model has", () => {
+        const data = validCatalogData();
+        data.models[0]!.paramsB = 1e30;
+        expect(errorOf(() => parseData(data))).toMatch(/model "tiny-base" → paramsB: expected at most 1000000/);
+        const sizes = validCatalogData();
+        (sizes.models[0]!.files as Record<string, Record<string, unknown>>).Q4_K_M!.sizeBytes = 1e30;
+        expect(errorOf(() => parseData(sizes))).toMatch(/files\.Q4_K_M\.sizeBytes: /);
+    });
+
+    it("names an alias bomb, deep nesting and NUL bytes as one sentence with the file", () => {
+        const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+        for (let level = 1; level < 10; level++)
+            bomb.push(
+                `${String.fromCharCode(97 + level)}: &${String.fromCharCode(97 + level)} [${Array(10)
+                    .fill(`*${String.fromCharCode(96 + level)}`)
+                    .join(", ")}]`
+            );
+        expect(errorOf(() => parseCatalog(bomb.join("\n"), "bomb.yaml"))).toMatch(/^bomb\.yaml: invalid YAML: .*alias/);
+        expect(errorOf(() => parseCatalog(`models: ${"[".repeat(5000)}${"]".repeat(5000)}`, "deep.yaml"))).toMatch(
+            /^deep\.yaml: /
+        );
+        expect(errorOf(() => parseCatalog("version: 1\u0000\n", "nul.yaml"))).toMatch(
+            /^nul\.yaml: the file contains NUL bytes/
+        );
+    });
+});

@@ -303,7 +303,7 @@ describe("inspectGguf on files written by the GGUF writer", () => {
             ["notes.gguf", /notes\.gguf is not a GGUF file/],
             [
                 "cut-header.gguf",
-                /cut-header\.gguf is truncated or corrupt \(its header needs \d+ bytes but the file has \d+\)/
+                /cut-header\.gguf is truncated or corrupt \((it ends inside|the header declares|.* claims \d+ bytes but only)/
             ],
             [
                 "cut-data.gguf",
@@ -326,7 +326,7 @@ describe("inspectGguf over HTTP", () => {
     let server: RangeServer;
     let bigPath: string;
     let big: GgufWriteResult;
-    // Large enough that the header read (node-llama-cpp fetches the header plus 4 MiB of read-ahead) is a small part of it.
+    // Large enough that the header read (the header plus at most 1 MiB of read-ahead) is a small part of it.
     const bigTensors: TensorPlan[] = [
         ...MIXED_TENSORS,
         {name: "blk.9.ffn_up.weight", dimensions: [4096, 1024], type: "F32"},
@@ -356,7 +356,8 @@ describe("inspectGguf over HTTP", () => {
         expect(remote.fileBytes).toBe(big.fileBytes);
         expect(headerFacts(remote)).toEqual(headerFacts(local));
         expect(served).toBeGreaterThanOrEqual(big.headerBytes);
-        expect(served).toBeLessThan(big.fileBytes / 2);
+        // The bounded reader fetches the header in windows of 1 MiB: at most one window past its end.
+        expect(served).toBeLessThanOrEqual(big.headerBytes + 2 ** 20);
         // The size came from a HEAD request, which sends no body.
         expect(server.requests.some((request) => request.path === "/big.gguf" && request.method === "HEAD")).toBe(true);
     });

@@ -8,7 +8,7 @@ import {loadLlama} from "../src/system/llama.js";
 import {measureQuality} from "../src/quality/measure.js";
 import {quantizeGguf} from "../src/gguf/quantize-model.js";
 import {compareGgufTensors} from "../src/gguf/tensor-compare.js";
-import {readGgufMetadataEntries} from "../src/gguf/metadata-entries.js";
+import {readGgufMetadataEntries} from "../src/gguf/reader.js";
 import {QualityReportSchema} from "../src/quality/schema.js";
 import {UserError} from "../src/util/errors.js";
 import {makeTestModelFromWeights, makeTestTwin, testModelsDir} from "./helpers/models.js";

@@ -13,6 +13,7 @@ import {
     saveRun
 } from "../src/results/store.js";
 import {UserError} from "../src/util/errors.js";
+import {userDataDir} from "../src/util/paths.js";
 import {exampleRuns} from "./helpers/bench-runs.js";
 
 let runs: BenchRun[];
@@ -110,14 +111,15 @@ describe("results store", () => {
         await expect(loadResultFile(badPath)).rejects.toThrow(/not valid JSON/);
     });
 
-    it("resolves the directory from the option, then LLMPROOF_RESULTS_DIR, then ./results", () => {
+    it("resolves the directory from the option, then LLMPROOF_RESULTS_DIR, then the user's data folder (XDG)", () => {
         const saved = process.env.LLMPROOF_RESULTS_DIR;
         try {
             process.env.LLMPROOF_RESULTS_DIR = "/tmp/from-env";
             expect(resolveResultsDirectory("/tmp/explicit")).toBe("/tmp/explicit");
             expect(resolveResultsDirectory()).toBe("/tmp/from-env");
             delete process.env.LLMPROOF_RESULTS_DIR;
-            expect(resolveResultsDirectory()).toBe(join(process.cwd(), "results"));
+            expect(resolveResultsDirectory()).toBe(userDataDir("results"));
+            expect(resolveResultsDirectory()).not.toBe(join(process.cwd(), "results"));
         } finally {
             if (saved === undefined) delete process.env.LLMPROOF_RESULTS_DIR;
             else process.env.LLMPROOF_RESULTS_DIR = saved;

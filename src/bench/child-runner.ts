@@ -7,7 +7,8 @@ import {
     type MeasurementFailure,
     type MeasurementOutcome,
     type MeasurementRequest,
-    type ParentToWorkerMessage
+    type ParentToWorkerMessage,
+    type ProgressStep
 } from "./protocol.js";
 
 /**
@@ -27,8 +28,10 @@ export interface ChildRunOptions {
     timeoutMs: number;
     /** Extra environment for the child (on top of this process's); UV_THREADPOOL_SIZE here overrides the fix. */
     env?: NodeJS.ProcessEnv;
-    /** Progress lines from the child. */
-    onProgress?: (message: string) => void;
+    /** Progress lines from the child; `step` marks the start of a counted repetition. */
+    onProgress?: (message: string, step?: ProgressStep) => void;
+    /** Aborting kills the child at once (an interrupt); the outcome is then a failure the caller discards. */
+    signal?: AbortSignal;
     /** Path of the compiled worker; defaults to the worker.js next to this file. */
     workerPath?: string;
 }
@@ -89,11 +92,15 @@ export function runMeasurementInChild(
             timedOut = true;
             child.kill("SIGKILL");
         }, options.timeoutMs);
+        const onAbort = () => child.kill("SIGKILL");
+        if (options.signal?.aborted) onAbort();
+        else options.signal?.addEventListener("abort", onAbort, {once: true});
 
         const finish = (result: MeasurementOutcome) => {
             if (settled) return;
             settled = true;
             clearTimeout(timeoutTimer);
+            options.signal?.removeEventListener("abort", onAbort);
             clearTimeout(graceTimer);
             resolve(result);
         };
@@ -109,7 +116,7 @@ export function runMeasurementInChild(
                 return;
             }
             if (parsed.data.type === "progress") {
-                options.onProgress?.(parsed.data.message);
+                options.onProgress?.(parsed.data.message, parsed.data.step);
                 return;
             }
             outcome = parsed.data.outcome;

@@ -3,7 +3,7 @@ import {vocabularySizeOf} from "../gguf/vocabulary.js";
 import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from "node-llama-cpp";
 import {backendOf, loadLlama, systemInfoOf} from "../system/llama.js";
 import {nodeLlamaCppVersion} from "../system/node-llama-cpp-package.js";
-import type {MeasurementRequest, MeasurementSuccess} from "./protocol.js";
+import type {MeasurementRequest, MeasurementSuccess, ProgressStep} from "./protocol.js";
 import type {BenchConfig, EngineInfo, RepetitionPolicy} from "../results/config.js";
 import {shouldStopAdaptive} from "./stats.js";
 
@@ -56,7 +56,7 @@ export const DECODE_PATH_NOTE =
 
 export interface MeasureHooks {
     /** Progress lines (the worker forwards them to the parent). */
-    onProgress?: (message: string) => void;
+    onProgress?: (message: string, step?: ProgressStep) => void;
 }
 
 /** Measure one request in this process. Throws on load or decode errors (the worker turns them into a failure outcome). */
@@ -323,7 +323,7 @@ async function runTest(
     decoder: TokenDecoder,
     config: BenchConfig,
     policy: RepetitionPolicy,
-    progress: (message: string) => void
+    progress: (message: string, step?: ProgressStep) => void
 ): Promise<number[]> {
     const count = kind === "pp" ? config.nPrompt : config.nGen;
     const run = () => (kind === "pp" ? decoder.prompt(count) : decoder.generate(count));
@@ -340,7 +340,7 @@ async function runTest(
     const started = performance.now();
     for (;;) {
         await decoder.fillTo(config.depth);
-        progress(`${kind}${count}: repetition ${samples.length + 1}`);
+        progress(`${kind}${count}: repetition ${samples.length + 1}`, "repetition");
         const runStarted = process.hrtime.bigint();
         await run();
         const elapsedNs = Number(process.hrtime.bigint() - runStarted);

@@ -12,20 +12,25 @@ import {
     type Provenance,
     type ReferenceResult
 } from "../results/schema.js";
-import {resolveResultsDirectory, saveRun} from "../results/store.js";
-import {collectProvenance, physicalCoreCount, sha256OfFile} from "../system/provenance.js";
+import {checkResultsDirectory, resolveResultsDirectory, saveRun} from "../results/store.js";
+import {collectProvenance, physicalCoreCount} from "../system/provenance.js";
 import {UserError, errorMessage} from "../util/errors.js";
+import {ExitCode} from "../util/exit-codes.js";
 import {isQuiet, logInfo, logWarning} from "../util/log.js";
 import type {MeasurementOutcome, MeasurementRequest} from "./protocol.js";
 import type {BenchConfig, RepetitionPolicy} from "../results/config.js";
-import {sampleWarnings, summarize} from "./stats.js";
+import type {ResolvedModel} from "./inputs.js";
+import {modelSha256} from "./model-hash.js";
+import {TWIN_DESCRIPTION_PREFIX} from "../gguf/synth.js";
+import {SuiteProgress} from "./progress.js";
+import {isNoisy, sampleWarnings, summarize, worstRelativeHalfWidth} from "./stats.js";
 import {expandSweep, resolveSweepLists, testName, type SweepLists} from "./sweep.js";
 
 export type GpuChoice = MeasurementRequest["gpu"];
 
 export interface RunBenchOptions {
-    /** Local GGUF paths. */
-    models: string[];
+    /** Local GGUF paths, or models resolved from catalog ids, hf: URIs and twin specs (src/bench/inputs.ts). */
+    models: (string | ResolvedModel)[];
     /** Sweep lists; left-out lists take llama-bench's defaults (threads = physical cores). */
     sweep: Partial<SweepLists>;
     policy: RepetitionPolicy;
@@ -35,10 +40,16 @@ export interface RunBenchOptions {
     crossCheck: boolean;
     /** Save each run under the results directory as it finishes. */
     save: boolean;
-    /** Defaults to LLMPROOF_RESULTS_DIR, then ./results. */
+    /** Defaults to LLMPROOF_RESULTS_DIR, then the user's data folder (XDG). */
     resultsDir?: string;
     /** Per measuring child; a child that runs longer is killed and recorded as a timeout. */
     timeoutMs?: number;
+    /** With an adaptive policy: how many more times a noisy row is measured afresh (default 2). */
+    noisyRetries?: number;
+    /** Aborting stops the suite at once (an interrupt): the run in flight is dropped, the finished ones are returned. */
+    signal?: AbortSignal;
+    /** Draw the progress bar with an ETA on stderr; default: when stderr is a terminal and logging is not quiet. */
+    progressBar?: boolean;
     /** Called after each run is recorded (and saved). */
     onRun?: (run: BenchRun, savedPath: string | null) => void;
 }
@@ -47,18 +58,28 @@ export interface BenchOutcome {
     report: BenchReport;
     savedPaths: string[];
     failedRuns: number;
+    noisyRuns: number;
+    /** Runs whose result file could not be written. */
+    unsavedRuns: number;
+    /** The suite was stopped by the signal before it finished. */
+    interrupted: boolean;
+    resultsDir: string | null;
 }
 
 /** Base per-child limit; adaptive runs get their time budget on top (pp + TTFT share one child). */
 const DEFAULT_CHILD_TIMEOUT_MS = 30 * 60 * 1000;
+const DEFAULT_NOISY_RETRIES = 2;
 
 /**
  * Run the benchmark suite: every model × every configuration of the sweep, each in its own child
  * process. A child that fails (crash, out-of-memory kill, timeout, load error) becomes a failed
- * row and the suite goes on. Each run is saved the moment it is recorded.
+ * row and the suite goes on. Each run is saved the moment it is recorded. Everything the user can
+ * get wrong (missing files, an unwritable results folder) is checked before the first measurement.
  */
 export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> {
-    const modelPaths = await checkModelPaths(options.models);
+    const models = await checkModels(options.models);
+    const resultsDir = options.save ? resolveResultsDirectory(options.resultsDir) : null;
+    if (resultsDir !== null) await checkResultsDirectory(resultsDir);
     const baseProvenance = await collectProvenance();
     const lists = resolveSweepLists(options.sweep, {
         physicalCores: await physicalCoreCount(),
@@ -67,45 +88,85 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
     });
     const configs = expandSweep(lists);
     if (configs.length === 0)
-        throw new UserError("Nothing to measure: give a prompt size (-p) or a generation size (-n) above 0.");
+        throw new UserError("Nothing to measure: give a prompt size (-p) or a generation size (-n) above 0.", {
+            exitCode: ExitCode.usage
+        });
 
-    const resultsDir = options.save ? resolveResultsDirectory(options.resultsDir) : null;
     const timeoutMs =
         options.timeoutMs ?? DEFAULT_CHILD_TIMEOUT_MS + 3 * 1000 * (options.policy.adaptive?.maxSeconds ?? 0);
     let measure: ChildRunner | null = null;
     const reference = options.crossCheck ? await loadReferenceRunner(timeoutMs) : null;
 
-    const total = modelPaths.length * configs.length;
+    const total = models.length * configs.length;
+    const progress = new SuiteProgress(total * options.policy.repetitions);
+    const live = options.progressBar ?? (process.stderr.isTTY === true && !isQuiet());
     const runs: BenchRun[] = [];
     const savedPaths: string[] = [];
+    let unsavedRuns = 0;
     let index = 0;
     let toldAboutPrebuiltCpu = false;
-    for (const modelPath of modelPaths) {
-        const {facts, headerError} = await readModelFacts(modelPath);
+    const interrupted = () => options.signal?.aborted === true;
+    suite: for (const model of models) {
+        if (interrupted()) break;
+        const {facts, headerError} = await readModelFacts(model);
         for (const config of configs) {
+            if (interrupted()) break suite;
             index++;
-            const label = `[${index}/${total}] ${facts.fileName} ${testName(config)} t=${config.threads}${configSuffix(config, lists)}`;
-            const status = progressLine(label);
+            const name = facts.twin === null ? facts.fileName : modelLabelOf(facts);
+            const label = `[${index}/${total}] ${name} ${testName(config)} t=${config.threads}${configSuffix(config, lists)}`;
             const request: MeasurementRequest = {
-                modelPath,
+                modelPath: model.path,
                 config,
                 policy: options.policy,
                 measureTtft: options.measureTtft && config.nPrompt > 0,
                 measureLoad: true,
                 gpu: options.gpu
             };
-            const outcome: MeasurementOutcome =
-                headerError !== null
-                    ? {ok: false, kind: "error", reason: headerError, exitCode: null, signal: null}
-                    : await (measure ??= await loadChildRunner())(request, {timeoutMs, onProgress: status.update});
-            const run = buildRun({
-                request,
-                outcome,
-                facts,
-                provenance: {...baseProvenance, backend: outcome.ok ? outcome.engine.backend : null}
-            });
-            if (reference !== null && outcome.ok) {
-                status.update("llama-bench cross-check");
+            const measureOnce = async (attemptLabel: string): Promise<BenchRun> => {
+                const status = progressLine(attemptLabel, live, progress);
+                let started = 0;
+                const outcome: MeasurementOutcome =
+                    headerError !== null
+                        ? {ok: false, kind: "error", reason: headerError, exitCode: null, signal: null}
+                        : await (measure ??= await loadChildRunner())(request, {
+                              timeoutMs,
+                              signal: options.signal,
+                              onProgress: (message, step) => {
+                                  if (step === "repetition") {
+                                      started++;
+                                      progress.step();
+                                  }
+                                  status.update(message);
+                              }
+                          });
+                progress.finishRun(options.policy.repetitions, started);
+                const run = buildRun({
+                    request,
+                    outcome,
+                    facts,
+                    provenance: {...baseProvenance, backend: outcome.ok ? outcome.engine.backend : null}
+                });
+                status.done(
+                    interrupted() ? `${attemptLabel} → interrupted` : `${attemptLabel} → ${resultSummary(run)}`
+                );
+                return run;
+            };
+
+            let run = await measureOnce(label);
+            if (interrupted()) break suite;
+            // --adaptive: a row that is still noisy after its time budget is measured afresh, and the steadiest attempt kept.
+            const retries = options.policy.adaptive === null ? 0 : (options.noisyRetries ?? DEFAULT_NOISY_RETRIES);
+            let attempts = 1;
+            while (run.status === "noisy" && attempts <= retries) {
+                attempts++;
+                logInfo(`${label}: noisy (95% CI over ±20% of the mean); measuring it again (attempt ${attempts})`);
+                const again = await measureOnce(`${label} (attempt ${attempts})`);
+                if (interrupted()) break suite;
+                if (again.status !== "failed" && unsteadiness(again) < unsteadiness(run)) run = again;
+            }
+            run.attempts = attempts;
+            if (reference !== null && run.status !== "failed") {
+                logInfo(`${label}: llama-bench cross-check …`);
                 run.reference = await crossCheck(reference, request, run);
             }
             const validated = validateRun(run);
@@ -117,10 +178,10 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
                     savedPaths.push(savedPath);
                 } catch (error) {
                     // The run is still printed at the end; one unwritable file must not stop the suite.
+                    unsavedRuns++;
                     logWarning(`could not save the result of ${label}: ${errorMessage(error)}`);
                 }
             }
-            status.done(`${label} → ${resultSummary(validated)}`);
             for (const warning of validated.warnings)
                 logWarning(`${facts.fileName} ${validated.test}: ${warning.message}`);
             if (!toldAboutPrebuiltCpu && isPrebuiltCpuEngine(validated)) {
@@ -138,8 +199,21 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
     return {
         report: {schemaVersion: BENCH_SCHEMA_VERSION, runs},
         savedPaths,
-        failedRuns: runs.filter((run) => run.status === "failed").length
+        failedRuns: runs.filter((run) => run.status === "failed").length,
+        noisyRuns: runs.filter((run) => run.status === "noisy").length,
+        unsavedRuns,
+        interrupted: interrupted(),
+        resultsDir
     };
+}
+
+function unsteadiness(run: BenchRun): number {
+    return worstRelativeHalfWidth([run.pp?.tokensPerSecond ?? null, run.tg?.tokensPerSecond ?? null, run.ttftMs]);
+}
+
+function modelLabelOf(facts: ModelFacts): string {
+    if (facts.twin === null) return facts.fileName;
+    return facts.twin.modelId === null ? `${facts.fileName} (twin)` : `twin:${facts.twin.modelId}:${facts.twin.quant}`;
 }
 
 export interface BuildRunInput {
@@ -165,7 +239,8 @@ export function buildRun({request, outcome, facts, provenance, date = new Date()
         policy: request.policy,
         model: facts,
         provenance,
-        reference: null
+        reference: null,
+        attempts: 1
     } as const;
     if (!outcome.ok)
         return {
@@ -204,14 +279,16 @@ export function buildRun({request, outcome, facts, provenance, date = new Date()
         warnings.push({kind: "other", subject: "pp", message: "the engine returned no pp samples for a pp test."});
     if (request.config.nGen > 0 && tg === null)
         warnings.push({kind: "other", subject: "tg", message: "the engine returned no tg samples for a tg test."});
+    const ttftMs = outcome.ttftMs.length > 0 ? summarize(outcome.ttftMs) : null;
+    const noisy = [pp?.tokensPerSecond ?? null, tg?.tokensPerSecond ?? null, ttftMs].some(isNoisy);
     return {
         ...base,
-        status: "ok",
+        status: noisy ? "noisy" : "ok",
         failure: null,
         engine: outcome.engine,
         pp,
         tg,
-        ttftMs: outcome.ttftMs.length > 0 ? summarize(outcome.ttftMs) : null,
+        ttftMs,
         ttftSamplesMs: outcome.ttftMs,
         loadMs: outcome.loadMs,
         peakRssBytes: outcome.peakRssBytes,
@@ -245,28 +322,39 @@ function phaseResult(samples: number[]): PhaseResult | null {
 }
 
 /** Missing paths are the user's typo: stop before measuring anything. Unreadable GGUFs become failed rows instead. */
-async function checkModelPaths(models: string[]): Promise<string[]> {
-    if (models.length === 0) throw new UserError("Give at least one model file to benchmark.");
-    const paths: string[] = [];
+async function checkModels(models: readonly (string | ResolvedModel)[]): Promise<ResolvedModel[]> {
+    if (models.length === 0)
+        throw new UserError("Give at least one model file to benchmark.", {exitCode: ExitCode.usage});
+    const resolved: ResolvedModel[] = [];
+    const problems: string[] = [];
     for (const model of models) {
-        const path = resolve(model);
-        let isFile: boolean;
-        try {
-            isFile = (await stat(path)).isFile();
-        } catch {
-            throw new UserError(`No such model file: ${model}`);
-        }
-        if (!isFile) throw new UserError(`${model} is not a file; give the path of a .gguf model.`);
-        paths.push(path);
+        const entry = typeof model === "string" ? {path: model, ref: null, twin: null} : model;
+        const path = resolve(entry.path);
+        const info = await stat(path).catch(() => null);
+        if (info === null) problems.push(`No such model file: ${entry.path}`);
+        else if (!info.isFile()) problems.push(`${entry.path} is not a file; give the path of a .gguf model`);
+        else resolved.push({...entry, path});
     }
-    return paths;
+    if (problems.length > 0)
+        throw new UserError(
+            problems.length === 1
+                ? `${problems[0]}; nothing was measured.`
+                : `${problems.length} inputs cannot be benchmarked (nothing was measured): ${problems.join("; ")}.`,
+            {exitCode: ExitCode.usage}
+        );
+    return resolved;
 }
 
 /** File facts always; header facts when the GGUF header reads, else the reason it does not. */
-async function readModelFacts(path: string): Promise<{facts: ModelFacts; headerError: string | null}> {
+async function readModelFacts(model: ResolvedModel): Promise<{facts: ModelFacts; headerError: string | null}> {
+    const path = model.path;
     const fileBytes = (await stat(path)).size;
-    logInfo(`hashing ${basename(path)} (SHA-256) …`);
-    const sha256 = await sha256OfFile(path);
+    const {sha256} = await modelSha256(path, {
+        onHashing: (_path, bytes) =>
+            logInfo(
+                `hashing ${basename(path)} (SHA-256 of ${(bytes / 1e9).toFixed(2)} GB, once; later runs reuse it) …`
+            )
+    });
     const facts: ModelFacts = {
         fileName: basename(path),
         path,
@@ -275,7 +363,9 @@ async function readModelFacts(path: string): Promise<{facts: ModelFacts; headerE
         architecture: null,
         modelName: null,
         parameterCount: null,
-        quantType: null
+        quantType: null,
+        ref: model.ref,
+        twin: model.twin
     };
     try {
         const {inspectGguf} = await import("../gguf/inspect.js");
@@ -285,6 +375,8 @@ async function readModelFacts(path: string): Promise<{facts: ModelFacts; headerE
         facts.modelName = header.modelName;
         facts.parameterCount = header.parameterCount;
         facts.quantType = header.fileType;
+        if (facts.twin === null && header.description?.startsWith(TWIN_DESCRIPTION_PREFIX))
+            facts.twin = {modelId: null, quant: null};
         return {facts, headerError: null};
     } catch (error) {
         const reason = `cannot read the GGUF header: ${errorMessage(error).replace(/\.$/, "")}`;
@@ -306,18 +398,28 @@ async function gpuLikely(gpu: GpuChoice): Promise<boolean> {
 }
 
 /**
- * The progress line of one run on stderr. On a terminal the child's progress ("pp512: repetition 3")
- * rewrites one line; elsewhere (logs, CI) only a start line and a result line are written.
+ * The progress of one run on stderr. On a terminal one line is rewritten in place with the child's
+ * progress and the suite's bar and ETA (hyperfine-style); elsewhere (logs, CI) only a start line
+ * and a result line are written, with no bar.
  */
-function progressLine(label: string): {update: (message: string) => void; done: (line: string) => void} {
-    const live = process.stderr.isTTY === true && !isQuiet();
+function progressLine(
+    label: string,
+    live: boolean,
+    progress: SuiteProgress
+): {update: (message: string) => void; done: (line: string) => void} {
     if (!live) {
         logInfo(`${label} …`);
         return {update: () => {}, done: (line) => logInfo(line)};
     }
-    process.stderr.write(`${label} …`);
+    // One terminal line, cut to the terminal's width: a wrapped line could not be redrawn in place.
+    const draw = (message: string) => {
+        const line = `${label} … ${message}  ${progress.line()}`;
+        const width = process.stderr.columns ?? 0;
+        process.stderr.write(`\r\u001b[K${width > 1 && line.length >= width ? `${line.slice(0, width - 2)}…` : line}`);
+    };
+    draw("starting");
     return {
-        update: (message) => process.stderr.write(`\r\u001b[K${label} … ${message}`),
+        update: draw,
         done: (line) => process.stderr.write(`\r\u001b[K${line}\n`)
     };
 }
@@ -352,6 +454,7 @@ function resultSummary(run: BenchRun): string {
             if (referenceStats) parts.push(`llama-bench ${name} ${referenceStats.mean.toFixed(2)} t/s`);
         }
     }
+    if (run.status === "noisy") parts.push("NOISY (95% CI over ±20% of the mean)");
     return parts.join(", ") || "ok";
 }
 

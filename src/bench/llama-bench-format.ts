@@ -60,3 +60,152 @@ export function llamaBenchTestName(test: Pick<LlamaBenchTest, "n_prompt" | "n_ge
               : `pp${test.n_prompt}+tg${test.n_gen}`;
     return test.n_depth > 0 ? `${base} @ d${test.n_depth}` : base;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every output llama-bench writes (tools/llama-bench/llama-bench.cpp, its printers), read into one
+// record shape for `llmproof compare`:
+// - `-o json`: an array of tests, with the raw samples (samples_ns, samples_ts);
+// - `-o jsonl`: one test object per line, with the raw samples;
+// - `-o csv`: a header of test::get_fields() and one row per test, every value quoted; NO samples;
+// - `-o sql`: `CREATE TABLE IF NOT EXISTS llama_bench (...)` then one `INSERT INTO llama_bench`
+//   per test (values quoted as text); NO samples. Piped into sqlite3 it becomes a database file
+//   that accumulates runs of many builds (scripts/compare-llama-bench.py reads it).
+// CSV and SQL rows keep only the mean and standard deviation (avg_ts, stddev_ts), not the
+// repetition count, so a significance test on them needs the count from the user.
+
+const numberLike = z.union([z.number(), z.string().trim().min(1)]).pipe(z.coerce.number());
+const intLike = numberLike.pipe(z.number().int());
+
+/** One llama-bench test from any of its outputs; samples are null where the format has none. */
+export const LlamaBenchRecordSchema = z.looseObject({
+    build_commit: z.string(),
+    build_number: intLike.optional(),
+    cpu_info: z.string().optional(),
+    gpu_info: z.string().optional(),
+    backends: z.string().optional(),
+    model_filename: z.string(),
+    model_type: z.string().optional(),
+    model_size: numberLike.optional(),
+    n_batch: intLike,
+    n_ubatch: intLike,
+    n_threads: intLike,
+    n_gpu_layers: intLike,
+    flash_attn: z.union([z.number(), z.boolean(), z.string()]),
+    n_prompt: intLike,
+    n_gen: intLike,
+    n_depth: intLike.default(0),
+    test_time: z.string().optional(),
+    avg_ts: numberLike,
+    stddev_ts: numberLike,
+    samples_ts: z.array(z.number()).nullable().default(null)
+});
+export type LlamaBenchRecord = z.infer<typeof LlamaBenchRecordSchema>;
+
+export type LlamaBenchFormat = "json" | "jsonl" | "csv" | "sql" | "sqlite";
+
+function validateRecords(values: unknown[], where: (index: number) => string): LlamaBenchRecord[] {
+    return values.map((value, index) => {
+        const parsed = LlamaBenchRecordSchema.safeParse(value);
+        if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            throw new Error(
+                `${where(index)} is not a llama-bench test (${issue?.path.join(".") || "record"}: ${issue?.message ?? "invalid"})`
+            );
+        }
+        return parsed.data;
+    });
+}
+
+/** `-o json` or `-o jsonl` text. */
+export function parseLlamaBenchJsonRecords(text: string, format: "json" | "jsonl"): LlamaBenchRecord[] {
+    if (format === "json") {
+        const data: unknown = JSON.parse(text);
+        if (!Array.isArray(data)) throw new Error("llama-bench JSON is an array of tests");
+        return validateRecords(data, (index) => `test ${index + 1}`);
+    }
+    const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
+    return validateRecords(
+        lines.map((line) => JSON.parse(line) as unknown),
+        (index) => `line ${index + 1}`
+    );
+}
+
+/** `-o csv` text (RFC 4180 quoting, as csv_printer writes it). */
+export function parseLlamaBenchCsv(text: string): LlamaBenchRecord[] {
+    const rows = parseCsv(text).filter((row) => row.some((cell) => cell !== ""));
+    const [header, ...body] = rows;
+    if (header === undefined || !header.includes("avg_ts")) throw new Error("no llama-bench CSV header");
+    const records = body.map((cells) => Object.fromEntries(header.map((name, index) => [name, cells[index] ?? ""])));
+    return validateRecords(records, (index) => `CSV row ${index + 2}`);
+}
+
+/** Rows of a CSV text; quoted cells may hold commas, doubled quotes and line breaks. */
+export function parseCsv(text: string): string[][] {
+    const rows: string[][] = [];
+    let row: string[] = [];
+    let cell = "";
+    let quoted = false;
+    for (let index = 0; index < text.length; index++) {
+        const char = text[index]!;
+        if (quoted) {
+            if (char === '"' && text[index + 1] === '"') {
+                cell += '"';
+                index++;
+            } else if (char === '"') quoted = false;
+            else cell += char;
+        } else if (char === '"') quoted = true;
+        else if (char === ",") {
+            row.push(cell);
+            cell = "";
+        } else if (char === "\n" || char === "\r") {
+            if (char === "\r" && text[index + 1] === "\n") index++;
+            row.push(cell);
+            rows.push(row);
+            row = [];
+            cell = "";
+        } else cell += char;
+    }
+    if (cell !== "" || row.length > 0) {
+        row.push(cell);
+        rows.push(row);
+    }
+    return rows;
+}
+
+/** `-o sql` text (run in an in-memory SQLite database) or a SQLite database file's bytes: the rows of table llama_bench. */
+export async function parseLlamaBenchSql(input: {sql: string} | {database: Uint8Array}): Promise<LlamaBenchRecord[]> {
+    const {default: initSqlJs} = await import("sql.js");
+    const SQL = await initSqlJs();
+    const database = "sql" in input ? new SQL.Database() : new SQL.Database(input.database);
+    try {
+        if ("sql" in input) database.run(input.sql);
+        const tables = database.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'llama_bench'");
+        if (tables.length === 0) throw new Error("it has no llama_bench table (llama-bench -o sql writes one)");
+        const [result] = database.exec("SELECT * FROM llama_bench");
+        if (result === undefined) return [];
+        const records = result.values.map((values) =>
+            Object.fromEntries(result.columns.map((column, index) => [column, values[index] ?? null]))
+        );
+        return validateRecords(records, (index) => `llama_bench row ${index + 1}`);
+    } finally {
+        database.close();
+    }
+}
+
+/** Which llama-bench output a text is, from its first characters; null when none. */
+export function sniffLlamaBenchText(text: string): Exclude<LlamaBenchFormat, "sqlite"> | null {
+    const start = text.trimStart();
+    if (/^CREATE TABLE IF NOT EXISTS llama_bench\b/i.test(start) || /^INSERT INTO llama_bench\b/i.test(start))
+        return "sql";
+    if (start.startsWith("[")) return "json";
+    if (start.startsWith("{")) return "jsonl";
+    if (/^"?build_commit"?,/.test(start)) return "csv";
+    return null;
+}
+
+/** flash_attn as llama-bench writes it: 0, 1, or -1 / "auto" for automatic. */
+export function llamaBenchFlashAttention(value: LlamaBenchRecord["flash_attn"]): "0" | "1" | "auto" {
+    if (value === true || value === 1 || value === "1" || value === "true" || value === "on") return "1";
+    if (value === false || value === 0 || value === "0" || value === "false" || value === "off") return "0";
+    return "auto";
+}

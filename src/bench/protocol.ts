@@ -56,8 +56,12 @@ export const ParentToWorkerMessageSchema = z.object({
 });
 export type ParentToWorkerMessage = z.infer<typeof ParentToWorkerMessageSchema>;
 
+/** What a progress line marks, for the parent's progress bar and ETA: the start of a counted pp/tg repetition. */
+export const ProgressStepSchema = z.enum(["repetition"]);
+export type ProgressStep = z.infer<typeof ProgressStepSchema>;
+
 export const WorkerToParentMessageSchema = z.discriminatedUnion("type", [
-    z.object({type: z.literal("progress"), message: z.string()}),
+    z.object({type: z.literal("progress"), message: z.string(), step: ProgressStepSchema.optional()}),
     z.object({type: z.literal("outcome"), outcome: MeasurementOutcomeSchema})
 ]);
 export type WorkerToParentMessage = z.infer<typeof WorkerToParentMessageSchema>;

@@ -157,3 +157,34 @@ export function shouldStopAdaptive(
     if (elapsedSeconds >= adaptive.maxSeconds) return {stop: true, reason: "time-budget-spent"};
     return {stop: false, reason: null};
 }
+
+// ---------------------------------------------------------------------------------------------
+// Noisy rows.
+
+/**
+ * A row is "noisy" when a 95% CI is wider than ±20% of its mean, or reaches below zero: such a
+ * number is printed, but a 5% gate on it would fire on noise alone (consecutive runs of one twin
+ * gave ratios from 0.98 to 1.62 on this machine). One sample has no CI and is not judged.
+ */
+export const NOISY_RELATIVE_HALF_WIDTH = 0.2;
+
+export function isNoisy(stats: Pick<SampleStats, "ci95" | "ci95RelativeHalfWidth"> | null): boolean {
+    if (stats === null || stats.ci95 === null) return false;
+    return (
+        stats.ci95[0] < 0 ||
+        (stats.ci95RelativeHalfWidth !== null && stats.ci95RelativeHalfWidth > NOISY_RELATIVE_HALF_WIDTH)
+    );
+}
+
+/** The widest relative CI half-width among a row's statistics (0 when none has a CI): how unsteady the row is. */
+export function worstRelativeHalfWidth(
+    stats: readonly (Pick<SampleStats, "ci95" | "ci95RelativeHalfWidth"> | null)[]
+): number {
+    let worst = 0;
+    for (const item of stats) {
+        if (item === null || item.ci95 === null) continue;
+        const relative = item.ci95[0] < 0 ? Infinity : (item.ci95RelativeHalfWidth ?? 0);
+        worst = Math.max(worst, relative);
+    }
+    return worst;
+}

@@ -15,10 +15,14 @@ import {
     MeasurementRequestSchema,
     ParentToWorkerMessageSchema,
     type MeasurementOutcome,
+    type ProgressStep,
     type WorkerToParentMessage
 } from "./protocol.js";
 
-async function measure(rawRequest: unknown, onProgress: (message: string) => void): Promise<MeasurementOutcome> {
+async function measure(
+    rawRequest: unknown,
+    onProgress: (message: string, step?: ProgressStep) => void
+): Promise<MeasurementOutcome> {
     const parsed = MeasurementRequestSchema.safeParse(rawRequest);
     if (!parsed.success)
         return failure(
@@ -75,7 +79,7 @@ async function runOverIpc(): Promise<void> {
     const outcome = message.success
         ? await measure(
               message.data.request,
-              (line) => void sendToParent({type: "progress", message: line} satisfies WorkerToParentMessage)
+              (line, step) => void sendToParent({type: "progress", message: line, step} satisfies WorkerToParentMessage)
           )
         : failure(
               `invalid message from the parent: ${message.error.issues

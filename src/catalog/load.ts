@@ -1,14 +1,17 @@
-import {readFile} from "node:fs/promises";
 import {basename, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {parseDocument} from "yaml";
 import type {z} from "zod";
-import {UserError} from "../util/errors.js";
+import {UserError, errorMessage} from "../util/errors.js";
+import {readTextFile} from "../util/fs.js";
 import {CatalogSchema, type Catalog} from "./schema.js";
 import {findKeyProblems} from "./lookup.js";
 
 /** The catalog shipped with llmproof: models.yaml at the package root (two levels above src/catalog and dist/catalog). */
 export const defaultCatalogPath = fileURLToPath(new URL("../../models.yaml", import.meta.url));
+
+/** Largest catalog file read (the shipped one is a few hundred KB). */
+export const MAX_CATALOG_BYTES = 16 * 2 ** 20;
 
 export interface LoadCatalogOptions {
     /** Catalog file to read; wins over LLMPROOF_CATALOG and the shipped models.yaml. */
@@ -27,20 +30,35 @@ export function catalogPath(options: LoadCatalogOptions = {}): string {
 export async function loadCatalog(pathOrOptions?: string | LoadCatalogOptions): Promise<Catalog> {
     const options = typeof pathOrOptions === "string" ? {path: pathOrOptions} : (pathOrOptions ?? {});
     const path = catalogPath(options);
-    let text: string;
-    try {
-        text = await readFile(path, "utf8");
-    } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        const why = code === "ENOENT" ? "it does not exist" : `it cannot be read (${code ?? String(error)})`;
-        throw new UserError(`Cannot load the model catalog ${path}: ${why}.`, {cause: error});
-    }
+    // A regular file only (a FIFO would hang the read), of a plausible size, with no NUL bytes.
+    const text = await readTextFile(path, {
+        label: "the model catalog",
+        verb: "load",
+        maxBytes: MAX_CATALOG_BYTES,
+        strictText: true
+    });
     return parseCatalog(text, path === defaultCatalogPath ? basename(path) : path);
 }
 
 /** Parse and validate catalog YAML; `label` names the file in error messages. */
 export function parseCatalog(text: string, label = "models.yaml"): Catalog {
-    const document = parseDocument(text);
+    if (text.includes("\u0000"))
+        throw new UserError(`${label}: the file contains NUL bytes; it is not a YAML text file.`);
+    let document: ReturnType<typeof parseDocument>;
+    let raw: unknown;
+    try {
+        document = parseDocument(text);
+        raw = document.errors.length > 0 ? undefined : document.toJS({maxAliasCount: 1000});
+    } catch (error) {
+        // The yaml library stops alias bombs ("Excessive alias count") and deep nesting overflows the stack.
+        const why =
+            error instanceof RangeError
+                ? "its nesting is too deep"
+                : /alias/i.test(errorMessage(error))
+                  ? "it expands aliases too many times (a YAML alias bomb)"
+                  : errorMessage(error);
+        throw new UserError(`${label}: invalid YAML: ${why}.`, {cause: error});
+    }
     const yamlError = document.errors[0];
     if (yamlError != null) {
         const position = yamlError.linePos?.[0];
@@ -48,7 +66,6 @@ export function parseCatalog(text: string, label = "models.yaml"): Catalog {
         const message = yamlError.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
         throw new UserError(`${label}: invalid YAML${where}: ${message}.`);
     }
-    const raw: unknown = document.toJS();
     const result = CatalogSchema.safeParse(raw);
     if (!result.success) throw new UserError(`${label}: ${describeIssues(result.error.issues, raw)}`);
 

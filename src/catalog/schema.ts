@@ -38,7 +38,35 @@ export type QuantName = z.infer<typeof QuantNameSchema>;
 
 /** Sizes, parameter counts: finite and positive. */
 const positiveNumber = z.number().positive();
-const byteCount = z.number().int().positive();
+/**
+ * Bounds that keep every figure physically plausible (a typo such as `paramsB: 1e30` must not
+ * become a verdict): parameters from a thousand to a quadrillion, files up to a petabyte.
+ */
+export const CATALOG_BOUNDS = {
+    paramsB: {min: 1e-6, max: 1e6},
+    maxBytes: 1e15,
+    maxExperts: 65_536,
+    maxBitsPerWeight: 64,
+    maxPerplexity: 1e6,
+    maxTokensPerSecond: 1e7
+} as const;
+const billions = z
+    .number()
+    .min(CATALOG_BOUNDS.paramsB.min, {
+        error: `expected at least ${CATALOG_BOUNDS.paramsB.min} (billions of parameters)`
+    })
+    .max(CATALOG_BOUNDS.paramsB.max, {
+        error: `expected at most ${CATALOG_BOUNDS.paramsB.max} (billions of parameters)`
+    });
+const byteCount = z
+    .number()
+    .int()
+    .positive()
+    .max(CATALOG_BOUNDS.maxBytes, {error: `expected at most ${CATALOG_BOUNDS.maxBytes} bytes (a petabyte)`});
+const approxBytes = positiveNumber.max(CATALOG_BOUNDS.maxBytes, {
+    error: `expected at most ${CATALOG_BOUNDS.maxBytes} bytes (a petabyte)`
+});
+const expertCount = z.number().int().positive().max(CATALOG_BOUNDS.maxExperts);
 
 export const CatalogFilePartSchema = z.strictObject({
     path: repoFilePathSchema,
@@ -62,7 +90,7 @@ export const CatalogFileSchema = z
         /** Exact size in bytes of the whole file (all parts together). */
         sizeBytes: byteCount.nullable().default(null),
         /** A rounded size as published (GB = 1e9 bytes); null when unknown. */
-        approxSizeBytes: positiveNumber.nullable().default(null),
+        approxSizeBytes: approxBytes.nullable().default(null),
         sha256: sha256Schema.nullable().default(null),
         /** Every part of a split file, in order (the first is `path`). */
         parts: z
@@ -71,7 +99,7 @@ export const CatalogFileSchema = z
             .nullable()
             .default(null),
         /** Number of parts when the file is known to be split but the part names are not recorded. */
-        splitCount: z.number().int().min(2).nullable().default(null),
+        splitCount: z.number().int().min(2).max(99_999).nullable().default(null),
         note: z.string().nullable().default(null)
     })
     .superRefine((file, context) => {
@@ -101,11 +129,11 @@ export const CatalogIssueRefSchema = z.strictObject({
 });
 
 export const MoeFactsSchema = z.strictObject({
-    experts: z.number().int().positive().nullable().default(null),
-    expertsUsed: z.number().int().positive().nullable().default(null),
-    sharedExperts: z.number().int().nonnegative().nullable().default(null),
+    experts: expertCount.nullable().default(null),
+    expertsUsed: expertCount.nullable().default(null),
+    sharedExperts: z.number().int().nonnegative().max(CATALOG_BOUNDS.maxExperts).nullable().default(null),
     /** Parameters active per token, in billions, as the name states it ("A3B" = 3). */
-    activeParamsB: positiveNumber.nullable().default(null)
+    activeParamsB: billions.nullable().default(null)
 });
 
 export const ModelKindSchema = z.enum([
@@ -144,9 +172,9 @@ export const CatalogModelSchema = z
         /** The model this one was made from (the original weights, or an adapter's base). */
         baseModel: hfRepoSchema.nullable().default(null),
         /** Parameter count in billions as measured (GGUF metadata or computed from the config). */
-        paramsB: positiveNumber.nullable().default(null),
+        paramsB: billions.nullable().default(null),
         /** Parameter count in billions as the name states it ("80B" = 80). */
-        nominalParamsB: positiveNumber.nullable().default(null),
+        nominalParamsB: billions.nullable().default(null),
         paramsNote: z.string().nullable().default(null),
         /** GGUF `general.architecture` for LLMs; the Hugging Face model type otherwise. */
         architecture: z.string().min(1).nullable().default(null),
@@ -208,7 +236,7 @@ export const SuiteSchema = z.strictObject({
 /** Bits per weight of one quantization type, measured on one model. */
 export const BitsPerWeightFactSchema = z.strictObject({
     quant: QuantNameSchema,
-    bitsPerWeight: positiveNumber,
+    bitsPerWeight: positiveNumber.max(CATALOG_BOUNDS.maxBitsPerWeight),
     model: z.string().min(1),
     source: z.string().min(1)
 });
@@ -220,8 +248,8 @@ export const QuantQualityFactSchema = z.strictObject({
     model: z.string().min(1),
     dataset: z.string().min(1),
     baselineQuant: QuantNameSchema,
-    baselinePerplexity: positiveNumber,
-    perplexity: positiveNumber,
+    baselinePerplexity: positiveNumber.max(CATALOG_BOUNDS.maxPerplexity),
+    perplexity: positiveNumber.max(CATALOG_BOUNDS.maxPerplexity),
     klDivergence: z.number().nonnegative().nullable().default(null),
     /** Share of tokens whose most likely next token is the same as the baseline's, 0..1. */
     sameTopTokenShare: z.number().min(0).max(1).nullable().default(null),
@@ -232,7 +260,7 @@ export const QuantQualityFactSchema = z.strictObject({
 export const QuantSpeedFactSchema = z.strictObject({
     model: z.string().min(1),
     test: z.string().min(1),
-    tokensPerSecond: z.record(QuantNameSchema, positiveNumber),
+    tokensPerSecond: z.record(QuantNameSchema, positiveNumber.max(CATALOG_BOUNDS.maxTokensPerSecond)),
     hardware: z.string().min(1),
     source: z.string().min(1)
 });

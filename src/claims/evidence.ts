@@ -514,7 +514,8 @@ async function benchOnce(
         save: false
     });
     const run = outcome.report.runs[0];
-    if (run?.status !== "ok" || !run.tg) throw new Error(run?.failure?.reason ?? "the benchmark produced no result");
+    if (run === undefined || run.status === "failed" || !run.tg)
+        throw new Error(run?.failure?.reason ?? "the benchmark produced no result");
     const threads = run.config.threads;
     return {
         speed: {

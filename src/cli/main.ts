@@ -1,5 +1,7 @@
 import {Command, CommanderError} from "commander";
 import {isUserError, errorMessage} from "../util/errors.js";
+import {ExitCode, exitCodeHelp} from "../util/exit-codes.js";
+import {exitCleanlyOnSignals} from "../util/temp-files.js";
 import {llmproofVersion} from "../util/version.js";
 import {commandRegistrars} from "./commands/index.js";
 
@@ -12,8 +14,13 @@ export function buildProgram(): Command {
         .version(llmproofVersion(), "-v, --version")
         .showHelpAfterError("(run with --help for usage)")
         .configureOutput({
-            writeErr: (text) => process.stderr.write(text)
-        });
+            writeErr: (text) => process.stderr.write(text),
+            // Usage errors read like every other error: one `llmproof: ...` sentence.
+            outputError: (text, write) => write(`llmproof: ${text.replace(/^error: /, "")}`)
+        })
+        .addHelpText("after", `\n${exitCodeHelp()}`)
+        // Before the sub-commands are added, so that they inherit it: their usage errors reach main() too.
+        .exitOverride();
     for (const register of commandRegistrars) register(program);
     return program;
 }
@@ -23,14 +30,16 @@ export function buildProgram(): Command {
  * never load the native llama.cpp binding.
  */
 export async function main(argv: string[]): Promise<void> {
+    // SIGINT / SIGTERM: remove unfinished temp files, say so in one sentence, exit 130 / 143.
+    exitCleanlyOnSignals();
     const program = buildProgram();
     program.exitOverride();
     try {
         await program.parseAsync(argv);
     } catch (error) {
         if (error instanceof CommanderError) {
-            // commander already printed its message (or help/version output).
-            process.exitCode = error.exitCode;
+            // commander already printed its message (or help/version output); its errors are usage errors.
+            process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
             return;
         }
         if (isUserError(error)) {
@@ -41,6 +50,6 @@ export async function main(argv: string[]): Promise<void> {
         process.stderr.write(`llmproof: unexpected error: ${errorMessage(error)}\n`);
         if (process.env.LLMPROOF_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
         else process.stderr.write("(set LLMPROOF_DEBUG=1 to see the stack trace)\n");
-        process.exitCode = 70;
+        process.exitCode = ExitCode.internal;
     }
 }

@@ -4,6 +4,7 @@ import {join} from "node:path";
 import {z} from "zod";
 import {UserError, errorMessage} from "../util/errors.js";
 import {assertSafeRepoPath} from "./hf-uri.js";
+import {httpTimeoutMs, readBody} from "./http.js";
 
 /**
  * A small client for the Hugging Face hub's file listing, the only place that publishes the
@@ -13,6 +14,9 @@ import {assertSafeRepoPath} from "./hf-uri.js";
  */
 
 export const defaultHubEndpoint = "https://huggingface.co";
+
+/** Largest file-listing page read (a page of the real hub is well under a megabyte). */
+const MAX_LISTING_BYTES = 64 * 2 ** 20;
 
 /** The hub base URL without a trailing slash: HF_ENDPOINT when set, else huggingface.co. */
 export function resolveHubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
@@ -134,7 +138,8 @@ async function getHubJson<T extends z.ZodTypeAny>(
     options: HubRequestOptions & {token: string | undefined}
 ): Promise<{data: z.infer<T>; nextUrl: string | undefined}> {
     const host = new URL(url).host;
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+    const timeoutMs = options.timeoutMs ?? httpTimeoutMs();
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal == null ? timeout : AbortSignal.any([options.signal, timeout]);
     let response: Response;
     try {
@@ -145,9 +150,7 @@ async function getHubJson<T extends z.ZodTypeAny>(
     } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
         if (timeout.aborted)
-            throw new UserError(
-                `${host} did not answer within ${Math.round((options.timeoutMs ?? 30_000) / 1000)} s for ${what}.`
-            );
+            throw new UserError(`${host} did not answer within ${Math.round(timeoutMs / 1000)} s for ${what}.`);
         throw unreachableError(host, error);
     }
     if (!response.ok) {
@@ -156,8 +159,16 @@ async function getHubJson<T extends z.ZodTypeAny>(
     }
     let json: unknown;
     try {
-        json = await response.json();
+        // The body too has an idle timeout and a size limit: a stalled or endless listing must not hang a pull.
+        const body = await readBody(response, {
+            maxBytes: MAX_LISTING_BYTES,
+            timeoutMs,
+            signal: options.signal,
+            label: what
+        });
+        json = JSON.parse(body.toString("utf8"));
     } catch (error) {
+        if (error instanceof UserError) throw error;
         throw new UserError(`${host} sent an unreadable file listing for ${what} (${errorMessage(error)}).`);
     }
     const parsed = schema.safeParse(json);

@@ -1,5 +1,6 @@
 import {basename} from "node:path";
 import {UserError} from "../util/errors.js";
+import {displayUrl} from "./http.js";
 import {formatBytes} from "../util/units.js";
 import {cachePlaceForHubFile, cachePlaceForUrl, type CachePlace} from "./cache.js";
 import {
@@ -14,14 +15,7 @@ import {
     type HfFileRef,
     type HfQuantRef
 } from "./hf-uri.js";
-import {
-    authorizationHeaders,
-    defaultHubEndpoint,
-    hubStatusError,
-    listRepoFiles,
-    unreachableError,
-    type HubFile
-} from "./hub-api.js";
+import {authorizationHeaders, defaultHubEndpoint, hubStatusError, listRepoFiles, type HubFile} from "./hub-api.js";
 
 /**
  * Turn what the user typed (catalog id[:QUANT], hf: URI, URL) into the exact remote files of one
@@ -71,15 +65,7 @@ export function isRemoteUrl(text: string): boolean {
     return /^https?:\/\//i.test(text);
 }
 
-/** A URL as it may be shown or stored: no user:password, no query string (signed URLs carry secrets there). */
-export function displayUrl(url: string): string {
-    try {
-        const parsed = new URL(url);
-        return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
-    } catch {
-        return url;
-    }
-}
+export {displayUrl} from "./http.js";
 
 export async function planModel(ref: string, options: PlanOptions): Promise<ModelPlan> {
     if (isHfUri(ref)) {
@@ -228,35 +214,16 @@ async function planHubQuant(
     };
 }
 
-/** The size of a plain URL's file from HEAD (or a one-byte range GET where HEAD is refused). */
+/** The size of a plain URL's file (http.ts: HEAD, or a one-byte range GET), with its errors worded for a download. */
 async function remoteSize(url: string, signal: AbortSignal | undefined): Promise<number | null> {
-    const host = new URL(url).host;
-    const request = async (init: RequestInit) => {
-        try {
-            return await fetch(url, {
-                ...init,
-                signal:
-                    signal == null
-                        ? AbortSignal.timeout(30_000)
-                        : AbortSignal.any([signal, AbortSignal.timeout(30_000)])
-            });
-        } catch (error) {
-            if (signal?.aborted) throw signal.reason;
-            throw unreachableError(host, error);
-        }
-    };
-    const head = await request({method: "HEAD"});
-    if (head.ok) {
-        const length = Number(head.headers.get("content-length"));
-        if (Number.isSafeInteger(length) && length > 0) return length;
-    } else if (head.status !== 405 && head.status !== 501) {
-        throw hubStatusError(head.status, displayUrl(url), host, false);
+    const {remoteFileSize, HttpStatusError} = await import("./http.js");
+    try {
+        return (await remoteFileSize(url, {signal}))?.bytes ?? null;
+    } catch (error) {
+        if (error instanceof HttpStatusError)
+            throw hubStatusError(error.status, displayUrl(url), new URL(url).host, false);
+        throw error;
     }
-    const probe = await request({headers: {Range: "bytes=0-0"}});
-    await probe.body?.cancel();
-    if (!probe.ok) throw hubStatusError(probe.status, displayUrl(url), host, false);
-    const total = Number(probe.headers.get("content-range")?.split("/")[1]);
-    return Number.isSafeInteger(total) && total > 0 ? total : null;
 }
 
 async function planPlainUrl(url: string, options: PlanOptions): Promise<ModelPlan> {

@@ -1,11 +1,13 @@
 import {stat, statfs} from "node:fs/promises";
 import {dirname, join, resolve} from "node:path";
 import {z} from "zod";
+import {assertWritableTarget} from "../util/atomic-write.js";
 import {UserError, errorMessage} from "../util/errors.js";
 import {formatBytes} from "../util/units.js";
 import {logInfo, logWarning, isQuiet} from "../util/log.js";
 import {resolveModelsDir} from "./cache.js";
 import {hubStatusError, resolveHubEndpoint, resolveHubToken} from "./hub-api.js";
+import {formatSeconds, httpTimeoutMs} from "./http.js";
 import {displayUrl, planModel, type ModelPlan, type PlannedFile} from "./plan.js";
 import {ProgressLine} from "./progress.js";
 import {moveAside, readVerifiedSidecar, sha256OfFile, writeVerifiedSidecar} from "./sha256.js";
@@ -80,6 +82,8 @@ export async function pullModel(ref: string, options: PullOptions = {}): Promise
     });
     for (const warning of plan.warnings) logWarning(warning);
 
+    // Before any transfer: every final name is free or a regular file, in a writable folder.
+    for (const file of plan.files) await assertWritableTarget(localPathOf(file));
     await checkDiskSpace(plan, options.freeBytes ?? freeBytesWithStatfs);
     const paths = await downloadPlan(plan, {endpoint, token, signal: options.signal, progress: options.progress});
     const files = await verifyFiles(plan, paths, options.verify ?? true);
@@ -196,11 +200,30 @@ async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<
     const totalBytes = plan.files.reduce((sum, file) => sum + (file.size ?? 0), 0);
     const showProgress = context.progress ?? (process.stderr.isTTY === true && !isQuiet());
     const progressLine = showProgress ? new ProgressLine(shortName(plan.files[0]!.place.fileName)) : undefined;
-    const onProgress =
-        progressLine == null
-            ? undefined
-            : (status: {totalSize: number; downloadedSize: number}) =>
-                  progressLine.update(status.downloadedSize, status.totalSize || totalBytes);
+    // A server that stops sending (before its headers, or mid-body) must not hold the pull forever:
+    // no new byte for the idle timeout (LLMPROOF_HTTP_TIMEOUT) stops the transfer, keeping the partial file.
+    const idleMs = httpTimeoutMs();
+    const stalled = new AbortController();
+    let lastBytes = -1;
+    let lastChange = Date.now();
+    const watchdog = setInterval(() => {
+        if (Date.now() - lastChange <= idleMs) return;
+        stalled.abort(
+            new UserError(
+                `${new URL(plan.files[0]!.url).host} sent nothing for ${formatSeconds(idleMs)} while downloading ${plan.label}; ` +
+                    "the partial file is kept, so running the same command again resumes it (LLMPROOF_HTTP_TIMEOUT sets the limit)."
+            )
+        );
+    }, 250);
+    watchdog.unref();
+    const onProgress = (status: {totalSize: number; downloadedSize: number}) => {
+        if (status.downloadedSize !== lastBytes) {
+            lastBytes = status.downloadedSize;
+            lastChange = Date.now();
+        }
+        progressLine?.update(status.downloadedSize, status.totalSize || totalBytes);
+    };
+    const signal = context.signal == null ? stalled.signal : AbortSignal.any([context.signal, stalled.signal]);
 
     logInfo(
         `Pulling ${plan.label} (${plan.files.length > 1 ? `${plan.files.length} parts, ` : ""}${totalBytes > 0 ? formatBytes(totalBytes) : "size unknown"}) into ${plan.files[0]!.place.dir}`
@@ -210,16 +233,19 @@ async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<
     try {
         if (isOneDownload(plan)) {
             const first = plan.files[0]!;
-            const downloader = await createModelDownloader({
-                ...sharedOptions,
-                modelUri: first.url,
-                dirPath: first.place.dir,
-                fileName: first.place.fileName,
-                onProgress
-            });
+            const downloader = await raceSignal(
+                createModelDownloader({
+                    ...sharedOptions,
+                    modelUri: first.url,
+                    dirPath: first.place.dir,
+                    fileName: first.place.fileName,
+                    onProgress
+                }),
+                signal
+            );
             active = {cancel: () => downloader.cancel({deleteTempFile: false})};
-            await untilDoneOrInterrupted(downloader.download({signal: context.signal}), context.signal);
-            throwIfInterrupted(plan, context.signal);
+            await untilDoneOrInterrupted(downloader.download({signal}), signal);
+            throwIfInterrupted(plan, context.signal, stalled.signal);
             const paths = downloader.filesInfo.map((file) => file.filePath);
             if (paths.length !== plan.files.length)
                 throw new Error(`expected ${plan.files.length} files but the downloader fetched ${paths.length}`);
@@ -233,20 +259,25 @@ async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<
                 fileName: file.place.fileName
             })
         );
-        const combined = await combineModelDownloaders(downloaders, {
-            showCliProgress: false,
-            parallelDownloads: 4,
-            onProgress
-        });
+        const combined = await raceSignal(
+            combineModelDownloaders(downloaders, {
+                showCliProgress: false,
+                parallelDownloads: 4,
+                onProgress
+            }),
+            signal
+        );
         active = combined;
-        await untilDoneOrInterrupted(combined.download({signal: context.signal}), context.signal);
-        throwIfInterrupted(plan, context.signal);
+        await untilDoneOrInterrupted(combined.download({signal}), signal);
+        throwIfInterrupted(plan, context.signal, stalled.signal);
         return combined.entrypointFilePaths;
     } catch (error) {
         // Close the partial file and its progress record before the next pull reads them.
-        if (context.signal?.aborted) await active?.cancel().catch(() => undefined);
+        if (signal.aborted) await active?.cancel().catch(() => undefined);
+        if (stalled.signal.aborted && !context.signal?.aborted) throw stalled.signal.reason;
         throw downloadError(plan, error, tokenSent, context.signal);
     } finally {
+        clearInterval(watchdog);
         progressLine?.finish();
     }
 }
@@ -274,9 +305,30 @@ async function untilDoneOrInterrupted(download: Promise<unknown>, signal: AbortS
     }
 }
 
-/** node-llama-cpp's downloader returns normally when cancelled, so the signal is the only witness of an interruption. */
-function throwIfInterrupted(plan: ModelPlan, signal: AbortSignal | undefined): void {
+/** node-llama-cpp's downloader returns normally when cancelled, so the signals are the only witnesses of an interruption. */
+function throwIfInterrupted(plan: ModelPlan, signal: AbortSignal | undefined, stalled: AbortSignal): void {
     if (signal?.aborted) throw interruptedError(plan);
+    if (stalled.aborted) throw stalled.reason;
+}
+
+/** A promise, or the signal's reason as soon as it aborts (the promise is left to settle on its own). */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+    promise.catch(() => undefined);
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolvePromise, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener("abort", onAbort, {once: true});
+        promise.then(
+            (value) => {
+                signal.removeEventListener("abort", onAbort);
+                resolvePromise(value);
+            },
+            (error: unknown) => {
+                signal.removeEventListener("abort", onAbort);
+                reject(error);
+            }
+        );
+    });
 }
 
 function shortName(fileName: string): string {
@@ -336,6 +388,14 @@ async function verifyFiles(plan: ModelPlan, paths: string[], verify: boolean): P
             );
             continue;
         }
+        // Whatever its checksum: a file under a .gguf name must be a whole GGUF (an HTML page, a body
+        // cut short or garbage is kept aside, never left under the final name).
+        const invalid = await ggufProblem(path, planned.label);
+        if (invalid != null) {
+            const aside = await moveAside(path, "invalid");
+            failures.push(`${invalid}; it was kept aside as ${aside}`);
+            continue;
+        }
         if (!verify) {
             results.push({...base, sha256: null, check: "skipped"});
             continue;
@@ -364,10 +424,33 @@ async function verifyFiles(plan: ModelPlan, paths: string[], verify: boolean): P
     }
     if (failures.length > 0)
         throw new UserError(
-            `Checksum verification failed: ${failures.join("; ")}. Delete it and pull again; if it fails again, the hub's copy or the catalog is wrong.`,
+            `${failures.some((failure) => /SHA-256/.test(failure)) ? "Checksum verification" : "Verification"} failed: ${failures.join("; ")}. ` +
+                "Delete it and pull again; if it fails again, the hub's copy or the catalog is wrong.",
             {exitCode: 3}
         );
     return results;
+}
+
+/** Why a downloaded file is not a whole GGUF file (one clause), or null. */
+async function ggufProblem(path: string, label: string): Promise<string | null> {
+    const {openFileByteSource, readGgufStructure} = await import("../gguf/reader.js");
+    let source: Awaited<ReturnType<typeof openFileByteSource>> | undefined;
+    try {
+        source = await openFileByteSource(path, label);
+        const magic = await source.read(0, 4);
+        if (magic.toString("latin1") !== "GGUF") {
+            const start = (await source.read(0, 512)).toString("latin1").trimStart().toLowerCase();
+            const what =
+                start.startsWith("<!doctype html") || start.startsWith("<html") ? "a web page" : "not a GGUF file";
+            return `${label} is ${what}, not a GGUF model (it does not start with the GGUF magic bytes)`;
+        }
+        await readGgufStructure(source);
+        return null;
+    } catch (error) {
+        return errorMessage(error).replace(/\.$/, "");
+    } finally {
+        await source?.close();
+    }
 }
 
 /** The human-readable result for stdout. */

@@ -1,12 +1,21 @@
-import {stat} from "node:fs/promises";
+import {mkdtemp, rm, writeFile} from "node:fs/promises";
+import {tmpdir} from "node:os";
 import {vocabularySizeOf} from "./vocabulary.js";
-import {basename} from "node:path";
+import {basename, join} from "node:path";
 import type {GgufFileInfo, GgufTensorInfo} from "node-llama-cpp";
 import {UserError, errorMessage} from "../util/errors.js";
 import {logWarning} from "../util/log.js";
 import {ggmlTypeById, type GgmlTypeInfo} from "./ggml-types.js";
 import {ggufReadError, httpError, truncatedError} from "./errors.js";
-import {GgufFactsSchema, type GgufFacts, type GgufPart, type MemoryEstimate, type TensorTypeShare} from "./facts.js";
+import {openFileByteSource, readGgufStructure, type ByteSource} from "./reader.js";
+import {
+    GgufFactsSchema,
+    MemoryEstimateSchema,
+    type GgufFacts,
+    type GgufPart,
+    type MemoryEstimate,
+    type TensorTypeShare
+} from "./facts.js";
 
 export interface InspectOptions {
     /**
@@ -32,9 +41,6 @@ export interface GgufHeader {
 /** Context size used for the memory estimate when none is stated: 4096 tokens, or less if the model was trained on less. */
 export const DEFAULT_ESTIMATE_CONTEXT = 4096;
 
-/** Remote header reads retry briefly: a flaky server should not hold `inspect` for minutes. */
-const FETCH_RETRY_OPTIONS = {retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4000};
-
 /** The same naming node-llama-cpp (and llama.cpp's gguf-split) use for split parts. */
 const SPLIT_PART_PATTERN = /-(\d{5})-of-(\d{5})\.gguf$/;
 
@@ -43,31 +49,66 @@ const SPLIT_PART_PATTERN = /-(\d{5})-of-(\d{5})\.gguf$/;
  * `source` is a local path or an http(s) URL; split files count as one model.
  */
 export async function inspectGguf(source: string, options: InspectOptions = {}): Promise<GgufFacts> {
-    const header = await readGgufHeader(source, options);
-    const facts = factsFromHeader(header);
-    if (options.memoryEstimate != null) {
-        const contextSize =
-            options.memoryEstimate.contextSize ??
-            Math.min(DEFAULT_ESTIMATE_CONTEXT, facts.contextLength ?? DEFAULT_ESTIMATE_CONTEXT);
-        try {
-            facts.memoryEstimate = await estimateMemory(header.fileInfo, contextSize);
-        } catch (error) {
-            // The header facts stand on their own; a missing native binary should not hide them.
-            logWarning(`no memory estimate for ${source}: ${errorMessage(error)}`);
+    const wantsEstimate = options.memoryEstimate != null;
+    const {header, readPath, cleanup} = await readHeaderWithCopy(source, options, wantsEstimate);
+    try {
+        const facts = factsFromHeader(header);
+        if (options.memoryEstimate != null) {
+            const contextSize =
+                options.memoryEstimate.contextSize ??
+                Math.min(DEFAULT_ESTIMATE_CONTEXT, facts.contextLength ?? DEFAULT_ESTIMATE_CONTEXT);
+            try {
+                facts.memoryEstimate = await estimateMemoryInChild(readPath, contextSize, facts.fileName);
+            } catch (error) {
+                // The header facts stand on their own; a file llama.cpp rejects (or no native binary) should not hide them.
+                logWarning(`no memory estimate for ${source}: ${errorMessage(error)}`);
+            }
         }
+        return GgufFactsSchema.parse(facts);
+    } finally {
+        await cleanup();
     }
-    return GgufFactsSchema.parse(facts);
+}
+
+/** Largest context the memory estimate accepts: beyond it the figures stop being physical (and node-llama-cpp's simulation takes gigabytes). */
+export const MAX_ESTIMATE_CONTEXT = 16 * 1024 * 1024;
+
+/** node-llama-cpp's memory estimate, computed in a native child (llama.cpp may abort on a file it rejects). */
+async function estimateMemoryInChild(path: string, contextSize: number, name: string): Promise<MemoryEstimate> {
+    if (contextSize > MAX_ESTIMATE_CONTEXT)
+        throw new UserError(`a context of ${contextSize} tokens is more than ${MAX_ESTIMATE_CONTEXT} tokens`);
+    const {runNativeJob} = await import("../system/native-child.js");
+    const result = await runNativeJob({kind: "estimate", path, contextSize}, {label: name, timeoutMs: 120_000});
+    return MemoryEstimateSchema.parse(result);
 }
 
 export function isRemoteSource(source: string): boolean {
     return /^https?:\/\//i.test(source);
 }
 
-/** Read the header of a GGUF model (all split parts) and the size of each part, checking that they fit together. */
+/**
+ * Read the header of a GGUF model (all split parts) and the size of each part, checking that they fit together.
+ * Every part's structure is validated by the bounded reader (reader.ts) before node-llama-cpp parses it; a
+ * remote part's header is fetched once, with timeouts, and node-llama-cpp reads a local copy of those bytes.
+ */
 export async function readGgufHeader(
     source: string,
     options: Pick<InspectOptions, "headers" | "signal"> = {}
 ): Promise<GgufHeader> {
+    const {header, cleanup} = await readHeaderWithCopy(source, options, false);
+    await cleanup();
+    return header;
+}
+
+/**
+ * The header, and a local path node-llama-cpp can read it from (the file itself, or for a remote
+ * file a copy of its header bytes, kept until `cleanup` when `keepCopy`).
+ */
+async function readHeaderWithCopy(
+    source: string,
+    options: Pick<InspectOptions, "headers" | "signal">,
+    keepCopy: boolean
+): Promise<{header: GgufHeader; readPath: string; cleanup: () => Promise<void>}> {
     const remote = isRemoteSource(source);
     if (!remote && /^[a-z][a-z0-9+.-]+:/i.test(source) && !/^[a-z]:[\\/]/i.test(source))
         throw new UserError(`Cannot inspect ${source}: give a local path or an http(s) URL.`);
@@ -81,35 +122,66 @@ export async function readGgufHeader(
 
     const partSources = splitPartSources(source);
     const parts: GgufPart[] = [];
+    const headerCopies: {name: string; bytes: Buffer}[] = [];
     for (const [index, partSource] of partSources.entries()) {
         const partName =
             partSources.length > 1 ? `${partSource} (part ${index + 1} of ${partSources.length})` : partSource;
-        const bytes = remote
-            ? await remoteFileBytes(partSource, partName, options)
-            : await localFileBytes(partSource, partName);
-        parts.push({source: partSource, bytes});
+        const byteSource = remote
+            ? await openRemotePart(partSource, partName, options)
+            : await openFileByteSource(partSource, partName);
+        try {
+            const structure = await readGgufStructure(byteSource);
+            parts.push({source: partSource, bytes: byteSource.size});
+            if (remote)
+                headerCopies.push({
+                    name: basename(new URL(partSource).pathname),
+                    bytes: await byteSource.read(0, structure.headerBytes)
+                });
+        } catch (error) {
+            throw ggufReadError(remote ? displayUrl(partName) : partName, error);
+        } finally {
+            await byteSource.close();
+        }
     }
 
-    // Imported only now: node-llama-cpp takes most of a second to load, and a missing file needs none of it.
+    // Imported only now: node-llama-cpp takes most of a second to load, and a bad file needs none of it.
     const {readGgufFileInfo, GgufFileType} = await import("node-llama-cpp");
     let fileInfo: GgufFileInfo;
+    const copyDir = headerCopies.length > 0 ? await mkdtemp(join(tmpdir(), "llmproof-header-")) : null;
+    const cleanup = async () => {
+        if (copyDir != null) await rm(copyDir, {recursive: true, force: true});
+    };
+    const readPath = copyDir != null ? join(copyDir, safeFileName(headerCopies[0]!.name)) : (partSources[0] ?? source);
     try {
-        fileInfo = await readGgufFileInfo(partSources[0] ?? source, {
+        if (copyDir != null)
+            for (const copy of headerCopies) await writeFile(join(copyDir, safeFileName(copy.name)), copy.bytes);
+        fileInfo = await readGgufFileInfo(readPath, {
             readTensorInfo: true,
             spliceSplitFiles: true,
             logWarnings: false,
-            sourceType: remote ? "network" : "filesystem",
-            fetchHeaders: options.headers ?? {},
-            fetchRetryOptions: FETCH_RETRY_OPTIONS,
+            sourceType: "filesystem",
             signal: options.signal
         });
+        checkFits(source, fileInfo, parts);
     } catch (error) {
+        await cleanup();
         throw ggufReadError(source, error);
     }
-    checkFits(source, fileInfo, parts);
+    if (!keepCopy) await cleanup();
     const fileTypeNumber = fileInfo.metadata.general?.file_type;
     const fileTypeName = fileTypeNumber == null ? null : (GgufFileType[fileTypeNumber] ?? `UNKNOWN_${fileTypeNumber}`);
-    return {source, remote, parts, fileInfo, fileTypeName};
+    return {header: {source, remote, parts, fileInfo, fileTypeName}, readPath, cleanup};
+}
+
+/** A URL's last path segment as a local file name (decoded, no separators). */
+function safeFileName(name: string): string {
+    let decoded = name;
+    try {
+        decoded = decodeURIComponent(name);
+    } catch {
+        // keep it encoded
+    }
+    return decoded.replace(/[/\\\0]/g, "_") || "model.gguf";
 }
 
 /** The paths or URLs of all parts of a split GGUF (`name-00001-of-00003.gguf`), or just the source. */
@@ -130,59 +202,32 @@ export function splitPartSources(source: string): string[] {
     });
 }
 
-async function localFileBytes(path: string, displayName: string): Promise<number> {
-    try {
-        const info = await stat(path);
-        if (info.isDirectory()) throw new UserError(`${displayName} is a directory, not a GGUF file.`);
-        if (info.size === 0) throw new UserError(`${displayName} is empty, not a GGUF file.`);
-        return info.size;
-    } catch (error) {
-        throw ggufReadError(displayName, error);
-    }
-}
-
-/**
- * Size of a remote file without downloading it: HEAD's Content-Length, or, where HEAD is refused,
- * the total in the Content-Range of a one-byte range request.
- */
-async function remoteFileBytes(
+/** A remote part as a byte source: its size from a probe, its bytes by range requests (http.ts: timeouts, retries). */
+async function openRemotePart(
     url: string,
     displayName: string,
     options: Pick<InspectOptions, "headers" | "signal">
-): Promise<number> {
-    const headers = options.headers ?? {};
+): Promise<ByteSource> {
+    const {remoteFileSize, httpByteSource, HttpStatusError} = await import("../download/http.js");
+    const http = {headers: options.headers ?? {}, signal: options.signal, label: displayUrl(displayName)};
     try {
-        const head = await fetch(url, {method: "HEAD", headers, signal: options.signal});
-        if (head.ok) {
-            const length = safeSize(head.headers.get("content-length"));
-            if (length != null) {
-                if (head.headers.get("accept-ranges") !== "bytes")
-                    logWarning(
-                        `${displayName} does not advertise byte-range support; reading its header may download more than the header.`
-                    );
-                return length;
-            }
-        } else if (head.status !== 405 && head.status !== 501) {
-            throw httpError(displayName, head.status, head.statusText);
-        }
-        const probe = await fetch(url, {headers: {...headers, Range: "bytes=0-0"}, signal: options.signal});
-        await probe.body?.cancel();
-        if (!probe.ok) throw httpError(displayName, probe.status, probe.statusText);
-        const total =
-            safeSize(probe.headers.get("content-range")?.split("/")[1]) ??
-            (probe.status === 200 ? safeSize(probe.headers.get("content-length")) : undefined);
-        if (total == null)
-            throw new UserError(`Could not read ${displayName}: the server does not report the file size.`);
-        return total;
+        const size = await remoteFileSize(url, http);
+        if (size == null)
+            throw new UserError(`Could not read ${displayUrl(displayName)}: the server does not report the file size.`);
+        if (!size.ranges)
+            logWarning(
+                `${displayUrl(displayName)} does not advertise byte-range support; reading its header may download more than the header.`
+            );
+        return httpByteSource(url, size.bytes, http);
     } catch (error) {
-        throw ggufReadError(displayName, error);
+        if (error instanceof HttpStatusError)
+            throw httpError(displayUrl(displayName), error.status, error.statusText, error);
+        throw error;
     }
 }
 
-function safeSize(text: string | null | undefined): number | undefined {
-    if (text == null || !/^\d+$/.test(text.trim())) return undefined;
-    const size = Number(text);
-    return Number.isSafeInteger(size) ? size : undefined;
+function displayUrl(url: string): string {
+    return url.replace(/^(https?:\/\/)[^/@]*@/i, "$1").replace(/\?[^ ]*/, "");
 }
 
 /** A header cut short parses as zeros, so check that the header and every tensor lie inside their part. */

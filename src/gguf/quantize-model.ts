@@ -7,7 +7,7 @@ import {ggmlTypeById, ggmlTypeByName, tensorBytes} from "./ggml-types.js";
 import {meta, writeGguf} from "./writer.js";
 import type {GgufMetadataEntry, GgufTensorSpec} from "./writer.js";
 import {UserError, errorMessage} from "../util/errors.js";
-import {readGgufMetadataEntries} from "./metadata-entries.js";
+import {readGgufMetadataEntries} from "./reader.js";
 
 /**
  * Quantize a real model file the way `llama-quantize --pure <in> <out> Q8_0|Q4_0` does: every

@@ -20,6 +20,9 @@ import {shapeReport, type TwinReport, TwinReportSchema, typeMixOf} from "./twin-
 import {modelMetadata} from "./twin-metadata.js";
 import {RandomBlockPools, repeatedF32} from "./random-weights.js";
 
+/** How a shape-twin's general.description starts, so readers (bench) can tell a twin by its header. */
+export const TWIN_DESCRIPTION_PREFIX = "Shape-twin written by llmproof";
+
 export interface WriteTwinOptions {
     shape: ModelShapeInput;
     /** A recipe name from TWIN_QUANT_NAMES (or an alias such as Q8_0-F32-norms). */
@@ -71,7 +74,7 @@ function prepareTwin(options: Omit<WriteTwinOptions, "outputPath">) {
     });
 
     const description =
-        `Shape-twin written by llmproof: the weights are RANDOM, not a trained model. ` +
+        `${TWIN_DESCRIPTION_PREFIX}: the weights are RANDOM, not a trained model. ` +
         `Tensor names, shapes and ggml types follow ${name} quantized as ${recipe.name} (${recipe.description}), ` +
         `so llama.cpp speed and memory match the real model; the text it generates is meaningless.`;
     const metadata = modelMetadata(shape, {

@@ -2,6 +2,8 @@ import {open, mkdir, rename, rm} from "node:fs/promises";
 import type {FileHandle} from "node:fs/promises";
 import {dirname, basename, join} from "node:path";
 import {randomBytes} from "node:crypto";
+import {assertWritableTarget, writeError} from "../util/atomic-write.js";
+import {registerTempFile, removeStaleTempFiles, tempSiblingName, unregisterTempFile} from "../util/temp-files.js";
 import {ggmlTypeByName, tensorBytes} from "./ggml-types.js";
 import type {GgmlTypeInfo} from "./ggml-types.js";
 
@@ -379,9 +381,22 @@ export async function writeGguf(
     const alignment = options.alignment ?? GGUF_DEFAULT_ALIGNMENT;
     const plan = planGguf(options.metadata, options.tensors, alignment);
 
-    await mkdir(dirname(path), {recursive: true});
-    const tempPath = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-    const handle = await open(tempPath, "w");
+    // Before any byte: a regular target (or none), a writable folder and room for the whole file.
+    const fileBytes = alignUp(plan.header.length, alignment) + plan.tensorDataBytes;
+    await assertWritableTarget(path, {bytes: fileBytes});
+    await mkdir(dirname(path), {recursive: true}).catch((error: unknown) => {
+        throw writeError(path, error);
+    });
+    removeStaleTempFiles(dirname(path));
+    const tempPath = join(dirname(path), tempSiblingName(basename(path), randomBytes(4).toString("hex")));
+    registerTempFile(tempPath);
+    let handle: FileHandle;
+    try {
+        handle = await open(tempPath, "wx");
+    } catch (error) {
+        unregisterTempFile(tempPath);
+        throw writeError(path, error);
+    }
     try {
         const out = new BufferedFileWriter(handle);
         await out.write(plan.header);
@@ -413,6 +428,8 @@ export async function writeGguf(
     } catch (error) {
         await handle.close().catch(() => undefined);
         await rm(tempPath, {force: true});
-        throw error;
+        throw writeError(path, error);
+    } finally {
+        unregisterTempFile(tempPath);
     }
 }

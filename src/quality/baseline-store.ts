@@ -14,7 +14,8 @@ export const DEFAULT_IN_MEMORY_LIMIT_BYTES = 256 * 2 ** 20;
 export class BaselineStore {
     readonly chunkValues: number;
     private readonly inMemory: Float32Array[] | null;
-    private file: {dir: string; handle: FileHandle} | null = null;
+    /** `dir`: a temporary folder this store made and removes on close; null for a file the caller owns. */
+    private file: {dir: string | null; handle: FileHandle} | null = null;
     /** Per scored position: -ln p(actual next token) and the top token. Small, always in memory. */
     readonly nll: Float64Array;
     readonly top: Int32Array;
@@ -36,19 +37,41 @@ export class BaselineStore {
         positionsPerChunk: number;
         chunkCount: number;
         memoryLimitBytes?: number;
+        /** Always keep the log-probabilities in this file (created; the caller removes it), for readers in other processes. */
+        filePath?: string;
     }): Promise<BaselineStore> {
         const totalBytes = options.vocabularySize * options.positionsPerChunk * options.chunkCount * 4;
-        const inMemory = totalBytes <= (options.memoryLimitBytes ?? DEFAULT_IN_MEMORY_LIMIT_BYTES);
+        const inMemory =
+            options.filePath == null && totalBytes <= (options.memoryLimitBytes ?? DEFAULT_IN_MEMORY_LIMIT_BYTES);
         const store = new BaselineStore(
             options.vocabularySize,
             options.positionsPerChunk,
             options.chunkCount,
             inMemory
         );
-        if (!inMemory) {
+        if (options.filePath != null) store.file = {dir: null, handle: await open(options.filePath, "w+")};
+        else if (!inMemory) {
             const dir = await mkdtemp(join(tmpdir(), "llmproof-quality-"));
             store.file = {dir, handle: await open(join(dir, "baseline-logprobs.f32"), "w+")};
         }
+        return store;
+    }
+
+    /** A store written by another process (`create` with `filePath`), read-only, with its per-position scores. */
+    static async openFile(options: {
+        filePath: string;
+        vocabularySize: number;
+        positionsPerChunk: number;
+        chunkCount: number;
+        nll: ArrayLike<number>;
+        top: ArrayLike<number>;
+    }): Promise<BaselineStore> {
+        const store = new BaselineStore(options.vocabularySize, options.positionsPerChunk, options.chunkCount, false);
+        if (options.nll.length !== store.nll.length || options.top.length !== store.top.length)
+            throw new Error("the baseline scores do not match the chunk plan");
+        store.nll.set(options.nll);
+        store.top.set(options.top);
+        store.file = {dir: null, handle: await open(options.filePath, "r")};
         return store;
     }
 
@@ -103,7 +126,7 @@ export class BaselineStore {
         const {dir, handle} = this.file;
         this.file = null;
         await handle.close().catch(() => undefined);
-        await rm(dir, {recursive: true, force: true});
+        if (dir != null) await rm(dir, {recursive: true, force: true});
     }
 
     private checkChunk(chunkIndex: number, logProbs: Float32Array): void {

@@ -4,7 +4,7 @@ import {basename, resolve} from "node:path";
 import type {Llama, LlamaModel} from "node-llama-cpp";
 import {collectProvenance} from "../system/provenance.js";
 import {backendOf, loadLlama} from "../system/llama.js";
-import type {LoadLlamaOptions} from "../system/llama.js";
+import type {LlamaBackend, LoadLlamaOptions} from "../system/llama.js";
 import {ggmlTypeById, tensorBytes} from "../gguf/ggml-types.js";
 import {UserError} from "../util/errors.js";
 import {BaselineStore} from "./baseline-store.js";
@@ -54,18 +54,65 @@ export interface MeasureQualityOptions {
     onProgress?: (progress: QualityProgress) => void;
 }
 
+/** Everything a candidate is compared with: the baseline's tokens, chunk plan and log-probabilities. */
+export interface MeasuredBaseline {
+    quality: ModelQuality;
+    tokens: number[];
+    plan: ChunkPlan;
+    bosToken: number | null;
+    /** The text as scored (null when tokens were given). */
+    text: string | null;
+    textSource: string;
+    contextSize: number;
+    store: BaselineStore;
+    warnings: string[];
+}
+
 /**
  * Perplexity of a baseline and of each candidate on one text, and each candidate's KL divergence
  * from the baseline's next-token distributions: llama-perplexity's `--kl-divergence-base` then
- * `--kl-divergence` in one call. Models are loaded one at a time; the baseline's log-probabilities
- * are kept (see BaselineStore) and every candidate is scored on the baseline's tokens.
+ * `--kl-divergence` in one call. Models are loaded one at a time in this process (the CLI runs
+ * each in its own child instead: see jobs.ts); the baseline's log-probabilities are kept (see
+ * BaselineStore) and every candidate is scored on the baseline's tokens.
  */
 export async function measureQuality(options: MeasureQualityOptions): Promise<QualityReport> {
-    const baselinePath = await checkModelFile(options.baselinePath);
     const candidatePaths: string[] = [];
     for (const path of options.candidatePaths) candidatePaths.push(await checkModelFile(path));
     if (candidatePaths.length === 0)
         throw new UserError("Give at least one candidate model to compare with the baseline.");
+    const llama = options.llama ?? (await loadLlama({gpu: options.gpu}));
+    let baseline: MeasuredBaseline | null = null;
+    try {
+        baseline = await measureBaseline(llama, {...options, modelCount: 1 + candidatePaths.length});
+        const candidates: ModelQuality[] = [];
+        for (const [index, path] of candidatePaths.entries())
+            candidates.push(
+                await measureCandidate(llama, baseline, path, {
+                    ...options,
+                    modelNumber: index + 2,
+                    modelCount: 1 + candidatePaths.length
+                })
+            );
+        return await buildQualityReport({...baseline, vocabularySize: baseline.store.vocabularySize}, candidates, {
+            threads: options.threads,
+            backend: backendOf(llama)
+        });
+    } finally {
+        await baseline?.store.close();
+        if (!options.llama) await llama.dispose();
+    }
+}
+
+/** The first job: tokenize the text with the baseline, plan the chunks, score the baseline and keep its log-probabilities. */
+export async function measureBaseline(
+    llama: Llama,
+    options: Omit<MeasureQualityOptions, "candidatePaths" | "llama"> & {
+        modelCount: number;
+        /** Keep the log-probabilities in this file (for candidates in other processes) instead of memory. */
+        storePath?: string;
+    }
+): Promise<MeasuredBaseline> {
+    const baselinePath = await checkModelFile(options.baselinePath);
     if (options.text !== undefined && options.tokens !== undefined)
         throw new UserError("Give either a text or tokens to score, not both.");
     const contextSize = options.contextSize ?? DEFAULT_QUALITY_CONTEXT_SIZE;
@@ -73,188 +120,192 @@ export async function measureQuality(options: MeasureQualityOptions): Promise<Qu
     const textSource =
         options.text === undefined && options.tokens === undefined ? "built-in" : (options.textSource ?? "text");
     const warnings: string[] = [];
-    const modelCount = 1 + candidatePaths.length;
-
-    const llama = options.llama ?? (await loadLlama({gpu: options.gpu}));
+    const started = performance.now();
+    const baseline = await openModelForScoring(llama, baselinePath, {
+        contextSize,
+        threads: options.threads,
+        logitValuesPerCall: options.logitValuesPerCall
+    });
     let store: BaselineStore | null = null;
     try {
-        // ---- baseline: tokens, plan, log-probabilities ----
-        const baselineStarted = performance.now();
-        const baseline = await openModelForScoring(llama, baselinePath, {
-            contextSize,
-            threads: options.threads,
-            logitValuesPerCall: options.logitValuesPerCall
+        const vocabularySize = baseline.vocabularySize;
+        const bosToken = bosTokenOf(baseline.model);
+        const tokens = text !== null ? tokenizeForPerplexity(baseline.model, text) : [...options.tokens!];
+        for (const token of tokens)
+            if (!Number.isInteger(token) || token < 0 || token >= vocabularySize)
+                throw new UserError(`Token ${token} is outside the baseline's vocabulary of ${vocabularySize}.`);
+        const plan = planChunks(tokens.length, contextSize, options.chunks);
+        if (contextSize > baseline.model.trainContextSize)
+            warnings.push(
+                `The context of ${contextSize} tokens is longer than the baseline was trained for ` +
+                    `(${baseline.model.trainContextSize}); perplexity will be poor.`
+            );
+        if (plan.chunkCount < plan.availableChunks)
+            warnings.push(`Scored ${plan.chunkCount} of the ${plan.availableChunks} chunks the text fills (--chunks).`);
+        if (plan.chunkCount * plan.scoredPerChunk < 100)
+            warnings.push(
+                `Only ${plan.chunkCount * plan.scoredPerChunk} tokens were scored; ` +
+                    "llama-perplexity prints no KL statistics below 100, and the uncertainties are large."
+            );
+
+        store = await BaselineStore.create({
+            vocabularySize,
+            positionsPerChunk: plan.scoredPerChunk,
+            chunkCount: plan.chunkCount,
+            memoryLimitBytes: options.memoryLimitBytes,
+            filePath: options.storePath
         });
-        let tokens: number[];
-        let plan: ChunkPlan;
-        let bosToken: number | null;
-        let baselinePerplexity: PerplexityAccumulator;
-        let baselineFacts: ModelFileFacts;
-        try {
-            const vocabularySize = baseline.vocabularySize;
-            bosToken = bosTokenOf(baseline.model);
-            tokens = text !== null ? tokenizeForPerplexity(baseline.model, text) : [...options.tokens!];
-            for (const token of tokens)
-                if (!Number.isInteger(token) || token < 0 || token >= vocabularySize)
-                    throw new UserError(`Token ${token} is outside the baseline's vocabulary of ${vocabularySize}.`);
-            plan = planChunks(tokens.length, contextSize, options.chunks);
-            if (contextSize > baseline.model.trainContextSize)
-                warnings.push(
-                    `The context of ${contextSize} tokens is longer than the baseline was trained for (${baseline.model.trainContextSize}); perplexity will be poor.`
-                );
-            if (plan.chunkCount < plan.availableChunks)
-                warnings.push(
-                    `Scored ${plan.chunkCount} of the ${plan.availableChunks} chunks the text fills (--chunks).`
-                );
-            if (plan.chunkCount * plan.scoredPerChunk < 100)
-                warnings.push(
-                    `Only ${plan.chunkCount * plan.scoredPerChunk} tokens were scored; llama-perplexity prints no KL statistics below 100, and the uncertainties are large.`
-                );
-
-            store = await BaselineStore.create({
-                vocabularySize,
-                positionsPerChunk: plan.scoredPerChunk,
-                chunkCount: plan.chunkCount,
-                memoryLimitBytes: options.memoryLimitBytes
+        const perplexity = new PerplexityAccumulator();
+        const chunkLogProbs = new Float32Array(store.chunkValues);
+        for (let chunk = 0; chunk < plan.chunkCount; chunk++) {
+            options.onProgress?.({
+                role: "baseline",
+                modelPath: baselinePath,
+                modelNumber: 1,
+                modelCount: options.modelCount,
+                chunk: chunk + 1,
+                chunks: plan.chunkCount
             });
-            baselinePerplexity = new PerplexityAccumulator();
-            const chunkLogProbs = new Float32Array(store.chunkValues);
-            for (let chunk = 0; chunk < plan.chunkCount; chunk++) {
-                options.onProgress?.({
-                    role: "baseline",
-                    modelPath: baselinePath,
-                    modelNumber: 1,
-                    modelCount,
-                    chunk: chunk + 1,
-                    chunks: plan.chunkCount
-                });
-                const targets = scoredTargets(tokens, plan, chunk);
-                const activeStore = store;
-                await evaluateChunk(baseline, chunkTokens(tokens, plan, chunk, bosToken), plan, (index, logits) => {
-                    const scored = scoreLogits(
-                        logits,
-                        targets[index]!,
-                        chunkLogProbs.subarray(index * vocabularySize, (index + 1) * vocabularySize)
-                    );
-                    const position = chunk * plan.scoredPerChunk + index;
-                    activeStore.nll[position] = scored.nll;
-                    activeStore.top[position] = scored.top;
-                    baselinePerplexity.add(scored.nll);
-                });
-                await store.writeChunk(chunk, chunkLogProbs);
-            }
-            baselineFacts = await modelFacts(baseline, baselinePath);
-        } finally {
-            await baseline.dispose();
+            const targets = scoredTargets(tokens, plan, chunk);
+            const activeStore = store;
+            await evaluateChunk(baseline, chunkTokens(tokens, plan, chunk, bosToken), plan, (index, logits) => {
+                const scored = scoreLogits(
+                    logits,
+                    targets[index]!,
+                    chunkLogProbs.subarray(index * vocabularySize, (index + 1) * vocabularySize)
+                );
+                const position = chunk * plan.scoredPerChunk + index;
+                activeStore.nll[position] = scored.nll;
+                activeStore.top[position] = scored.top;
+                perplexity.add(scored.nll);
+            });
+            await store.writeChunk(chunk, chunkLogProbs);
         }
-        const baselineQuality: ModelQuality = {
-            ...baselineFacts,
-            perplexity: baselinePerplexity.summary(),
+        const quality: ModelQuality = {
+            ...(await modelFacts(baseline, baselinePath)),
+            perplexity: perplexity.summary(),
             versusBaseline: null,
-            evaluateSeconds: (performance.now() - baselineStarted) / 1000
+            evaluateSeconds: (performance.now() - started) / 1000
         };
-
-        // ---- candidates, one at a time ----
-        const candidates: ModelQuality[] = [];
-        for (const [candidateIndex, candidatePath] of candidatePaths.entries()) {
-            const started = performance.now();
-            const candidate = await openModelForScoring(llama, candidatePath, {
-                contextSize,
-                threads: options.threads,
-                logitValuesPerCall: options.logitValuesPerCall
-            });
-            try {
-                if (candidate.vocabularySize !== store.vocabularySize)
-                    throw new UserError(
-                        `${basename(candidatePath)} has a vocabulary of ${candidate.vocabularySize} tokens and the baseline ${store.vocabularySize}; ` +
-                            `KL divergence needs the same vocabulary.`
-                    );
-                if (text !== null && !sameTokens(tokenizeForPerplexity(candidate.model, text), tokens))
-                    warnings.push(
-                        `${basename(candidatePath)} tokenizes the text differently from the baseline; it was scored on the baseline's tokens.`
-                    );
-                const comparison = new ComparisonAccumulator(
-                    store.vocabularySize,
-                    plan.chunkCount * plan.scoredPerChunk
-                );
-                for (let chunk = 0; chunk < plan.chunkCount; chunk++) {
-                    options.onProgress?.({
-                        role: "candidate",
-                        modelPath: candidatePath,
-                        modelNumber: candidateIndex + 2,
-                        modelCount,
-                        chunk: chunk + 1,
-                        chunks: plan.chunkCount
-                    });
-                    const targets = scoredTargets(tokens, plan, chunk);
-                    const baseLogProbs = await store.readChunk(chunk);
-                    const activeStore = store;
-                    await evaluateChunk(
-                        candidate,
-                        chunkTokens(tokens, plan, chunk, bosToken),
-                        plan,
-                        (index, logits) => {
-                            const position = chunk * plan.scoredPerChunk + index;
-                            comparison.add(
-                                {
-                                    logProbs: baseLogProbs.subarray(
-                                        index * activeStore.vocabularySize,
-                                        (index + 1) * activeStore.vocabularySize
-                                    ),
-                                    nll: activeStore.nll[position]!,
-                                    top: activeStore.top[position]!
-                                },
-                                logits,
-                                targets[index]!
-                            );
-                        }
-                    );
-                }
-                candidates.push({
-                    ...(await modelFacts(candidate, candidatePath)),
-                    perplexity: comparison.candidate.summary(),
-                    versusBaseline: comparison.summary(),
-                    evaluateSeconds: (performance.now() - started) / 1000
-                });
-            } finally {
-                await candidate.dispose();
-            }
-        }
-
-        const provenance = await collectProvenance();
-        return QualityReportSchema.parse({
-            schemaVersion: QUALITY_SCHEMA_VERSION,
-            createdAt: new Date().toISOString(),
-            provenance: {...provenance, backend: backendOf(llama)},
-            threads: options.threads ?? null,
-            method: {
-                contextSize,
-                chunks: plan.chunkCount,
-                firstScoredPosition: plan.firstScoredPosition,
-                scoredTokensPerChunk: plan.scoredPerChunk,
-                scoredTokens: plan.chunkCount * plan.scoredPerChunk,
-                textTokens: tokens.length,
-                vocabularySize: store.vocabularySize,
-                bosToken,
-                text:
-                    text === null
-                        ? null
-                        : {
-                              source: textSource,
-                              characters: text.length,
-                              sha256: createHash("sha256").update(text, "utf8").digest("hex")
-                          },
-                tokenizer: "baseline",
-                klDivergenceMethod: "exact-float32-full-vocabulary"
-            },
-            baseline: baselineQuality,
-            candidates,
-            warnings
-        } satisfies QualityReport);
-    } finally {
+        return {quality, tokens, plan, bosToken, text, textSource, contextSize, store, warnings};
+    } catch (error) {
         await store?.close();
-        if (!options.llama) await llama.dispose();
+        throw error;
+    } finally {
+        await baseline.dispose();
     }
+}
+
+/** The second job, once per candidate: score it on the baseline's tokens and compare its distributions with the baseline's. */
+export async function measureCandidate(
+    llama: Llama,
+    baseline: Pick<MeasuredBaseline, "tokens" | "plan" | "bosToken" | "text" | "contextSize" | "store" | "warnings">,
+    path: string,
+    options: Pick<MeasureQualityOptions, "threads" | "logitValuesPerCall" | "onProgress"> & {
+        modelNumber: number;
+        modelCount: number;
+    }
+): Promise<ModelQuality> {
+    const candidatePath = await checkModelFile(path);
+    const {tokens, plan, bosToken, text, store} = baseline;
+    const started = performance.now();
+    const candidate = await openModelForScoring(llama, candidatePath, {
+        contextSize: baseline.contextSize,
+        threads: options.threads,
+        logitValuesPerCall: options.logitValuesPerCall
+    });
+    try {
+        if (candidate.vocabularySize !== store.vocabularySize)
+            throw new UserError(
+                `${basename(candidatePath)} has a vocabulary of ${candidate.vocabularySize} tokens and the baseline ${store.vocabularySize}; ` +
+                    `KL divergence needs the same vocabulary.`
+            );
+        if (text !== null && !sameTokens(tokenizeForPerplexity(candidate.model, text), tokens))
+            baseline.warnings.push(
+                `${basename(candidatePath)} tokenizes the text differently from the baseline; it was scored on the baseline's tokens.`
+            );
+        const comparison = new ComparisonAccumulator(store.vocabularySize, plan.chunkCount * plan.scoredPerChunk);
+        for (let chunk = 0; chunk < plan.chunkCount; chunk++) {
+            options.onProgress?.({
+                role: "candidate",
+                modelPath: candidatePath,
+                modelNumber: options.modelNumber,
+                modelCount: options.modelCount,
+                chunk: chunk + 1,
+                chunks: plan.chunkCount
+            });
+            const targets = scoredTargets(tokens, plan, chunk);
+            const baseLogProbs = await store.readChunk(chunk);
+            await evaluateChunk(candidate, chunkTokens(tokens, plan, chunk, bosToken), plan, (index, logits) => {
+                const position = chunk * plan.scoredPerChunk + index;
+                comparison.add(
+                    {
+                        logProbs: baseLogProbs.subarray(
+                            index * store.vocabularySize,
+                            (index + 1) * store.vocabularySize
+                        ),
+                        nll: store.nll[position]!,
+                        top: store.top[position]!
+                    },
+                    logits,
+                    targets[index]!
+                );
+            });
+        }
+        return {
+            ...(await modelFacts(candidate, candidatePath)),
+            perplexity: comparison.candidate.summary(),
+            versusBaseline: comparison.summary(),
+            evaluateSeconds: (performance.now() - started) / 1000
+        };
+    } finally {
+        await candidate.dispose();
+    }
+}
+
+/** The report of a baseline and the candidates measured so far (also written after each candidate). */
+export async function buildQualityReport(
+    baseline: Pick<
+        MeasuredBaseline,
+        "quality" | "tokens" | "plan" | "bosToken" | "text" | "textSource" | "contextSize" | "warnings"
+    > & {
+        vocabularySize: number;
+    },
+    candidates: ModelQuality[],
+    context: {threads?: number; backend: LlamaBackend; failed?: QualityReport["failed"]}
+): Promise<QualityReport> {
+    const {plan, text} = baseline;
+    const provenance = await collectProvenance();
+    return QualityReportSchema.parse({
+        schemaVersion: QUALITY_SCHEMA_VERSION,
+        createdAt: new Date().toISOString(),
+        provenance: {...provenance, backend: context.backend},
+        threads: context.threads ?? null,
+        method: {
+            contextSize: baseline.contextSize,
+            chunks: plan.chunkCount,
+            firstScoredPosition: plan.firstScoredPosition,
+            scoredTokensPerChunk: plan.scoredPerChunk,
+            scoredTokens: plan.chunkCount * plan.scoredPerChunk,
+            textTokens: baseline.tokens.length,
+            vocabularySize: baseline.vocabularySize,
+            bosToken: baseline.bosToken,
+            text:
+                text === null
+                    ? null
+                    : {
+                          source: baseline.textSource,
+                          characters: text.length,
+                          sha256: createHash("sha256").update(text, "utf8").digest("hex")
+                      },
+            tokenizer: "baseline",
+            klDivergenceMethod: "exact-float32-full-vocabulary"
+        },
+        baseline: baseline.quality,
+        candidates,
+        failed: context.failed ?? [],
+        warnings: [...new Set(baseline.warnings)]
+    } satisfies QualityReport);
 }
 
 /**

@@ -112,6 +112,8 @@ export const QualityReportSchema = z.object({
     method: QualityMethodSchema,
     baseline: ModelQualitySchema,
     candidates: z.array(ModelQualitySchema),
+    /** Candidates that could not be measured (a file llama.cpp rejects, a crash), each with the reason. */
+    failed: z.array(z.object({path: z.string(), fileName: z.string(), reason: z.string()})).default([]),
     warnings: z.array(z.string())
 });
 

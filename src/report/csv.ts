@@ -1,5 +1,6 @@
 import type {BenchRun, PhaseResult, SampleStatsRecord} from "../results/schema.js";
 import {describeEngineBuild} from "../system/engine-build.js";
+import {modelLabel} from "../results/model-label.js";
 
 /**
  * One row per run with flat columns. Raw samples are joined with ";" inside one cell.
@@ -28,7 +29,12 @@ const header: string[] = [
     "status",
     "failure_kind",
     "failure_reason",
+    "model",
     "model_file",
+    "model_ref",
+    "twin",
+    "twin_of",
+    "twin_quant",
     "model_path",
     "model_bytes",
     "model_sha256",
@@ -65,6 +71,7 @@ const header: string[] = [
     "ratio_pp",
     "ratio_tg",
     "warnings",
+    "attempts",
     "backend",
     "engine_build",
     "engine_notes",
@@ -88,7 +95,12 @@ function rowOf(run: BenchRun): Cell[] {
         run.status,
         run.failure?.kind ?? null,
         run.failure?.reason ?? null,
+        modelLabel(run.model),
         run.model.fileName,
+        run.model.ref,
+        run.model.twin !== null,
+        run.model.twin?.modelId ?? null,
+        run.model.twin?.quant ?? null,
         run.model.path,
         run.model.fileBytes,
         run.model.sha256,
@@ -125,6 +137,7 @@ function rowOf(run: BenchRun): Cell[] {
         run.reference?.ratio.pp ?? null,
         run.reference?.ratio.tg ?? null,
         run.warnings.map((warning) => warning.message).join(" | "),
+        run.attempts,
         run.engine?.backend ?? provenance.backend,
         run.engine === null ? null : describeEngineBuild(run.engine.buildType, run.engine.cmakeOptions),
         run.engine?.notes.join("; ") ?? null,

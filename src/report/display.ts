@@ -1,5 +1,6 @@
 import type {BenchRun, PhaseResult, SampleStatsRecord} from "../results/schema.js";
 import {formatBytes, formatCount} from "../util/units.js";
+import {modelLabel} from "../results/model-label.js";
 
 /**
  * The human-readable columns shared by the table and Markdown exporters, close to llama-bench's
@@ -22,7 +23,7 @@ interface Column {
 }
 
 const columns: Column[] = [
-    {title: "model", numeric: false, value: (run) => run.model.fileName},
+    {title: "model", numeric: false, value: (run) => modelLabel(run.model)},
     {title: "size", numeric: true, value: (run) => formatBytes(run.model.fileBytes)},
     {
         title: "params",
@@ -117,7 +118,11 @@ function statusCell(run: BenchRun): string {
     if (run.status === "failed" && run.failure !== null)
         return `failed (${run.failure.kind}): ${truncate(run.failure.reason, 60)}`;
     const warnings = run.warnings.length;
-    return warnings === 0 ? "ok" : `ok (${warnings} warning${warnings === 1 ? "" : "s"})`;
+    const notes = [
+        ...(warnings === 0 ? [] : [`${warnings} warning${warnings === 1 ? "" : "s"}`]),
+        ...(run.attempts > 1 ? [`${run.attempts} attempts`] : [])
+    ];
+    return notes.length === 0 ? run.status : `${run.status} (${notes.join(", ")})`;
 }
 
 function truncate(text: string, length: number): string {

@@ -59,7 +59,11 @@ export const ModelFactsSchema = z.object({
     modelName: z.string().nullable(),
     parameterCount: z.number().int().nonnegative().nullable(),
     /** llama.cpp file type, e.g. "MOSTLY_Q4_0". */
-    quantType: z.string().nullable()
+    quantType: z.string().nullable(),
+    /** How the model was named on the command line (`qwen3-0.6b:Q8_0`, `hf:…`, `twin:…`); null for a plain path. */
+    ref: z.string().nullable().default(null),
+    /** Set when the file is a shape-twin (random weights): which catalog model and quantization it copies. */
+    twin: z.object({modelId: z.string().nullable(), quant: z.string().nullable()}).nullable().default(null)
 });
 
 export const GpuFactsSchema = z.object({
@@ -110,6 +114,10 @@ export const MemoryEstimateSchema = z.object({
     method: z.string()
 });
 
+export const RUN_STATUSES = ["ok", "noisy", "failed"] as const;
+export const RunStatusSchema = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
 export const BenchRunSchema = z
     .object({
         schemaVersion: z.literal(BENCH_SCHEMA_VERSION),
@@ -121,7 +129,11 @@ export const BenchRunSchema = z
         test: z.string(),
         config: BenchConfigSchema,
         policy: RepetitionPolicySchema,
-        status: z.enum(["ok", "failed"]),
+        /**
+         * "ok"; "noisy" when a measured 95% CI is wider than ±20% of its mean or reaches below zero
+         * (the numbers are printed but too unstable to compare); "failed" with `failure` set.
+         */
+        status: RunStatusSchema,
         /** Set when status is "failed". */
         failure: FailureSchema.nullable(),
         model: ModelFactsSchema,
@@ -142,7 +154,9 @@ export const BenchRunSchema = z
         /** node-llama-cpp's pre-load estimate for this configuration, beside the measured figures. */
         memoryEstimate: MemoryEstimateSchema.nullable(),
         warnings: z.array(BenchWarningSchema),
-        reference: ReferenceResultSchema.nullable()
+        reference: ReferenceResultSchema.nullable(),
+        /** How many times the configuration was measured (--adaptive re-measures a noisy row); the row is the steadiest attempt. */
+        attempts: z.number().int().positive().default(1)
     })
     .superRefine((run, context) => {
         if ((run.status === "failed") !== (run.failure !== null))
@@ -168,4 +182,6 @@ export type Provenance = z.infer<typeof ProvenanceSchema>;
 export type ReferenceResult = z.infer<typeof ReferenceResultSchema>;
 export type BenchMemoryEstimate = z.infer<typeof MemoryEstimateSchema>;
 export type BenchRun = z.infer<typeof BenchRunSchema>;
+/** A run as code builds it (defaulted fields may be left out). */
+export type BenchRunInput = z.input<typeof BenchRunSchema>;
 export type BenchReport = z.infer<typeof BenchReportSchema>;

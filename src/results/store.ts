@@ -1,18 +1,71 @@
-import {readdir, readFile} from "node:fs/promises";
+import {mkdir, readdir, readFile, rm, statfs, writeFile} from "node:fs/promises";
 import {join, resolve} from "node:path";
 import {writeFileAtomic} from "../util/atomic-write.js";
 import {UserError, errorMessage} from "../util/errors.js";
+import {ExitCode} from "../util/exit-codes.js";
+import {userDataDir} from "../util/paths.js";
+import {formatBytes} from "../util/units.js";
 import {BenchReportSchema, BenchRunSchema, type BenchReport, type BenchRun} from "./schema.js";
 
 /**
- * The results store: one JSON file per run under `results/` (or LLMPROOF_RESULTS_DIR, or an
- * explicit directory). Each run is saved the moment it finishes, with an atomic write, so an
- * interrupted suite keeps everything it measured and never leaves a half-written file.
+ * The results store: one JSON file per run in the user's data folder (XDG: $XDG_DATA_HOME or
+ * ~/.local/share, then llmproof/results), or LLMPROOF_RESULTS_DIR, or an explicit directory (the
+ * project's own runs go to its `results/` with --results-dir). Each run is saved the moment it
+ * finishes, with an atomic write, so an interrupted suite keeps everything it measured and never
+ * leaves a half-written file.
  */
 export const RESULTS_DIR_ENV = "LLMPROOF_RESULTS_DIR";
 
-export function resolveResultsDirectory(explicit?: string): string {
-    return resolve(explicit ?? process.env[RESULTS_DIR_ENV] ?? "results");
+export function resolveResultsDirectory(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+    const configured = env[RESULTS_DIR_ENV]?.trim();
+    return resolve(explicit ?? (configured ? configured : userDataDir("results", env)));
+}
+
+/** Below this much free space a results folder is refused before anything is measured. */
+export const MIN_FREE_RESULTS_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Check, before measuring, that results can be saved in `directory`: it can be created, a file can
+ * be written in it, and its filesystem has some free space. A problem is the user's to fix and
+ * ends the run with ExitCode.notSaved before any measurement is lost.
+ */
+export async function checkResultsDirectory(
+    directory: string,
+    options: {freeBytes?: (dir: string) => Promise<number>; minFreeBytes?: number} = {}
+): Promise<void> {
+    const fail = (why: string, cause?: unknown) =>
+        new UserError(
+            `Cannot save results in ${directory}: ${why}; choose another folder with --results-dir ` +
+                "(or LLMPROOF_RESULTS_DIR), or measure without saving with --no-save.",
+            {exitCode: ExitCode.notSaved, cause}
+        );
+    try {
+        await mkdir(directory, {recursive: true});
+    } catch (error) {
+        throw fail(`the folder cannot be created (${errorMessage(error)})`, error);
+    }
+    const probe = join(directory, `.llmproof-write-check.${process.pid}.tmp`);
+    try {
+        await writeFile(probe, "");
+    } catch (error) {
+        throw fail(`it is not writable (${errorMessage(error)})`, error);
+    } finally {
+        await rm(probe, {force: true}).catch(() => undefined);
+    }
+    const minimum = options.minFreeBytes ?? MIN_FREE_RESULTS_BYTES;
+    let free: number | null = null;
+    try {
+        free = await (options.freeBytes ?? freeBytesOf)(directory);
+    } catch {
+        free = null; // statfs is not available everywhere; the write check above still holds.
+    }
+    if (free !== null && free < minimum)
+        throw fail(`only ${formatBytes(free)} is free there (at least ${formatBytes(minimum)} needed)`);
+}
+
+async function freeBytesOf(directory: string): Promise<number> {
+    const stats = await statfs(directory);
+    return Number(stats.bavail) * Number(stats.bsize);
 }
 
 /** "2025-06-01T12-30-05Z_qwen2.5-0.5b-q4_0_pp512-d1024_t2_b2048_ub512_ngl0_fa0_1a2b3c4d.json" */
@@ -129,4 +182,35 @@ function slug(text: string): string {
             .replace(/[^a-z0-9.+-]+/g, "-")
             .replace(/^-+|-+$/g, "") || "x"
     );
+}
+
+/**
+ * Check before measuring that an --output / --export file can be written: its folder exists (or
+ * can be made) and takes a new file. A problem ends the run with ExitCode.notSaved, nothing measured.
+ */
+export async function checkOutputFile(path: string): Promise<void> {
+    const directory = resolve(path, "..");
+    try {
+        await mkdir(directory, {recursive: true});
+        const probe = join(directory, `.llmproof-write-check.${process.pid}.tmp`);
+        await writeFile(probe, "");
+        await rm(probe, {force: true});
+    } catch (error) {
+        throw new UserError(`Cannot write ${path}: ${errorMessage(error)}; nothing was measured.`, {
+            exitCode: ExitCode.notSaved,
+            cause: error
+        });
+    }
+}
+
+/** Write an --output / --export file atomically; a failure is ExitCode.notSaved. */
+export async function writeOutputFile(path: string, text: string): Promise<void> {
+    try {
+        await writeFileAtomic(path, text);
+    } catch (error) {
+        throw new UserError(`Cannot write ${path} (${errorMessage(error)}).`, {
+            exitCode: ExitCode.notSaved,
+            cause: error
+        });
+    }
 }

@@ -149,3 +149,62 @@ function logGamma(z: number): number {
 function assertNonEmpty(samples: readonly number[]): void {
     if (samples.length === 0) throw new RangeError("statistics need at least one sample");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Two-sample comparisons from summaries (mean, sample standard deviation, count), for `compare`.
+
+export interface SampleSummary {
+    mean: number;
+    /** Sample standard deviation (n − 1). */
+    stddev: number;
+    n: number;
+}
+
+/** Welch–Satterthwaite degrees of freedom for two variance terms v = s²/n (each with n − 1 df). */
+function welchDegreesOfFreedom(termA: number, nA: number, termB: number, nB: number): number {
+    const numerator = (termA + termB) ** 2;
+    const denominator = termA ** 2 / (nA - 1) + termB ** 2 / (nB - 1);
+    return denominator === 0 ? nA + nB - 2 : numerator / denominator;
+}
+
+/**
+ * Welch's unequal-variances t-test from summaries, two-sided: the test to use when only means,
+ * standard deviations and counts are known (llama-bench's CSV and SQL outputs keep no samples).
+ * Null when either side has fewer than 2 samples or both have no spread.
+ */
+export function welchTTestFromSummaries(
+    a: SampleSummary,
+    b: SampleSummary
+): {t: number; degreesOfFreedom: number; pValue: number} | null {
+    if (a.n < 2 || b.n < 2) return null;
+    const termA = a.stddev ** 2 / a.n;
+    const termB = b.stddev ** 2 / b.n;
+    if (termA + termB === 0) return null;
+    const t = (b.mean - a.mean) / Math.sqrt(termA + termB);
+    const degreesOfFreedom = welchDegreesOfFreedom(termA, a.n, termB, b.n);
+    const pValue = Math.min(1, 2 * (1 - studentTCdf(Math.abs(t), degreesOfFreedom)));
+    return {t, degreesOfFreedom, pValue};
+}
+
+/**
+ * 95% confidence interval of the ratio of two means b / a, from the log ratio (delta method:
+ * var(log mean) ≈ s² / (n · mean²)) with Welch–Satterthwaite degrees of freedom, exponentiated.
+ * Null when a side has fewer than 2 samples or a non-positive mean.
+ */
+export function ratioConfidenceInterval95(a: SampleSummary, b: SampleSummary): [number, number] | null {
+    if (a.n < 2 || b.n < 2 || !(a.mean > 0) || !(b.mean > 0)) return null;
+    const termA = a.stddev ** 2 / (a.n * a.mean ** 2);
+    const termB = b.stddev ** 2 / (b.n * b.mean ** 2);
+    const ratio = b.mean / a.mean;
+    if (termA + termB === 0) return [ratio, ratio];
+    const halfWidth = studentTQuantile(0.975, welchDegreesOfFreedom(termA, a.n, termB, b.n)) * Math.sqrt(termA + termB);
+    const logRatio = Math.log(ratio);
+    return [Math.exp(logRatio - halfWidth), Math.exp(logRatio + halfWidth)];
+}
+
+/** 95% CI of a mean from a summary (Student's t, n − 1 df); null for n < 2. */
+export function confidenceInterval95FromSummary(summary: SampleSummary): [number, number] | null {
+    if (summary.n < 2) return null;
+    const halfWidth = (studentTQuantile(0.975, summary.n - 1) * summary.stddev) / Math.sqrt(summary.n);
+    return [summary.mean - halfWidth, summary.mean + halfWidth];
+}

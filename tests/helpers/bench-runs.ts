@@ -16,7 +16,9 @@ export const exampleModel: ModelFacts = {
     architecture: "qwen2",
     modelName: "Qwen2.5 0.5B twin",
     parameterCount: 494_032_768,
-    quantType: "MOSTLY_Q4_0"
+    quantType: "MOSTLY_Q4_0",
+    ref: null,
+    twin: null
 };
 
 export const examplePolicy: RepetitionPolicy = {warmup: 1, repetitions: 3, adaptive: null};

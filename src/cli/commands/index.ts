@@ -8,6 +8,7 @@ import {registerCheckCommand} from "./check.js";
 import {registerQualityCommand} from "./quality.js";
 import {registerEngineCommand} from "./engine.js";
 import {registerEstimateCommand} from "./estimate.js";
+import {registerCompareCommand} from "./compare.js";
 
 /**
  * One file per sub-command. Each registrar only declares arguments and options; its action
@@ -24,5 +25,6 @@ export const commandRegistrars: CommandRegistrar[] = [
     registerCheckCommand,
     registerQualityCommand,
     registerEngineCommand,
-    registerEstimateCommand
+    registerEstimateCommand,
+    registerCompareCommand
 ];

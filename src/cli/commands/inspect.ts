@@ -1,6 +1,6 @@
 import type {Command} from "commander";
 import {z} from "zod";
-import {parsePositiveInt, printData, validateOptions} from "../shared.js";
+import {OPTION_BOUNDS, intInRange, printData, validateOptions} from "../shared.js";
 
 const InspectCommandOptionsSchema = z.object({
     json: z.boolean().default(false),
@@ -22,7 +22,7 @@ export function registerInspectCommand(program: Command): void {
         .option(
             "--context <n>",
             "context size (tokens) for the memory estimate (default: 4096, or the model's if smaller)",
-            parsePositiveInt
+            intInRange(1, OPTION_BOUNDS.tokens)
         )
         .option("--no-estimate", "skip the memory estimate (never loads the llama.cpp binding)")
         .action(async (model: string, rawOptions: unknown) => {

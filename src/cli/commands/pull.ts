@@ -44,9 +44,9 @@ export function registerPullCommand(program: Command): void {
                 });
                 printData(options.json ? JSON.stringify(result, null, 2) : renderPullResult(result));
             } catch (error) {
-                // A cancelled transfer may go on retrying in the downloader for minutes; once main() has
-                // printed the message, leave (the partial file is already closed).
-                if (interruption.signal.aborted) setTimeout(() => process.exit(), 200).unref();
+                // A cancelled or stalled transfer may go on retrying in the downloader for minutes; once
+                // main() has printed the message, leave (the partial file is already closed).
+                setTimeout(() => process.exit(), 200).unref();
                 throw error;
             } finally {
                 process.off("SIGINT", onInterrupt);

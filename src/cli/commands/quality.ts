@@ -1,6 +1,6 @@
 import type {Command} from "commander";
 import {z} from "zod";
-import {parsePositiveInt, printData, validateOptions} from "../shared.js";
+import {OPTION_BOUNDS, intInRange, printData, validateOptions} from "../shared.js";
 import {logWarning} from "../../util/log.js";
 
 const QualityCommandOptionsSchema = z.object({
@@ -21,16 +21,29 @@ export function registerQualityCommand(program: Command): void {
         )
         .argument("<baseline>", "the reference GGUF (e.g. the F16/F32 model)")
         .argument("<candidate...>", "GGUF files to compare with it (e.g. its quantizations)")
-        .option("-c, --ctx <n>", "tokens per chunk; the second half of each chunk is scored", parsePositiveInt, 512)
-        .option("--chunks <n>", "score at most this many chunks", parsePositiveInt)
+        .option(
+            "-c, --ctx <n>",
+            "tokens per chunk; the second half of each chunk is scored",
+            intInRange(4, OPTION_BOUNDS.tokens),
+            512
+        )
+        .option("--chunks <n>", "score at most this many chunks", intInRange(1, OPTION_BOUNDS.chunks))
         .option("-f, --text <file>", "UTF-8 text to score (default: built-in children's stories)")
-        .option("-t, --threads <n>", "CPU threads (default: node-llama-cpp's choice)", parsePositiveInt)
+        .option(
+            "-t, --threads <n>",
+            "CPU threads (default: node-llama-cpp's choice)",
+            intInRange(1, OPTION_BOUNDS.threads)
+        )
         .option("--gpu <backend>", "auto, cpu, cuda, vulkan or metal", "auto")
         .option("--json", "print the report as JSON")
-        .option("--output <file>", "also write the JSON report to this file")
+        .option(
+            "--output <file>",
+            "also write the JSON report to this file, updated after every candidate (- for stdout)"
+        )
         .action(async (baseline: string, candidates: string[], rawOptions: Record<string, unknown>) => {
             const options = validateOptions(QualityCommandOptionsSchema, rawOptions);
             const {runQuality, renderQualityTable} = await import("../../quality/index.js");
+            // Each candidate runs in its own child; the report (--output) is saved after every one.
             const report = await runQuality({
                 baselinePath: baseline,
                 candidatePaths: candidates,
@@ -38,14 +51,21 @@ export function registerQualityCommand(program: Command): void {
                 chunks: options.chunks,
                 textPath: options.text,
                 threads: options.threads,
-                gpu: options.gpu
+                gpu: options.gpu,
+                outputPath: options.output
             });
             for (const warning of report.warnings) logWarning(warning);
             const json = JSON.stringify(report, null, 2);
-            if (options.output !== undefined) {
-                const {writeFileAtomic} = await import("../../util/atomic-write.js");
-                await writeFileAtomic(options.output, `${json}\n`);
+            printData(options.output === "-" || options.json ? json : renderQualityTable(report));
+            if (report.failed.length > 0) {
+                const {UserError} = await import("../../util/errors.js");
+                const names = report.failed.map((failure) => `${failure.fileName} (${failure.reason})`).join("; ");
+                throw new UserError(
+                    `${report.failed.length} of ${candidates.length} candidates could not be measured: ${names}` +
+                        (options.output !== undefined && options.output !== "-"
+                            ? `; the others are saved in ${options.output}`
+                            : "")
+                );
             }
-            printData(options.json ? json : renderQualityTable(report));
         });
 }

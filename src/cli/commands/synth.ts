@@ -1,7 +1,13 @@
 import {InvalidArgumentError, Option} from "commander";
 import type {Command} from "commander";
 import {z} from "zod";
-import {parsePositiveInt, printData, validateOptions} from "../shared.js";
+import {OPTION_BOUNDS, intInRange, printData, validateOptions} from "../shared.js";
+
+/** Shape bounds: beyond them no real model exists and the twin would only fill the disk or the heap. */
+const dimension = intInRange(1, 1024 * 1024);
+const layerCount = intInRange(1, 10_000);
+const headCount = intInRange(1, 65_536);
+const vocabularySize = intInRange(1, 4 * 1024 * 1024);
 
 const SynthCommandOptionsSchema = z.object({
     preset: z.string().optional(),
@@ -53,14 +59,14 @@ export function registerSynthCommand(program: Command): void {
             "a JSON or YAML file with the shape (ModelShape fields: architecture, hiddenSize, layers, ...)"
         )
         .addOption(new Option("--arch <architecture>", "architecture").choices(["llama", "qwen2", "qwen3"]))
-        .option("--hidden <n>", "hidden size (embedding length)", parsePositiveInt)
-        .option("--layers <n>", "number of blocks", parsePositiveInt)
-        .option("--heads <n>", "attention heads", parsePositiveInt)
-        .option("--kv-heads <n>", "KV heads (default: --heads)", parsePositiveInt)
-        .option("--head-dim <n>", "per-head dimension (default: hidden / heads)", parsePositiveInt)
-        .option("--ffn <n>", "feed-forward size", parsePositiveInt)
-        .option("--vocab <n>", "vocabulary size (at least 260)", parsePositiveInt)
-        .option("--ctx <n>", "training context length", parsePositiveInt)
+        .option("--hidden <n>", "hidden size (embedding length)", dimension)
+        .option("--layers <n>", "number of blocks", layerCount)
+        .option("--heads <n>", "attention heads", headCount)
+        .option("--kv-heads <n>", "KV heads (default: --heads)", headCount)
+        .option("--head-dim <n>", "per-head dimension (default: hidden / heads)", dimension)
+        .option("--ffn <n>", "feed-forward size", dimension)
+        .option("--vocab <n>", "vocabulary size (at least 260)", vocabularySize)
+        .option("--ctx <n>", "training context length", intInRange(1, OPTION_BOUNDS.tokens))
         .option("--tied", "output shares the token embedding tensor")
         .option("--no-tied", "separate output.weight tensor")
         .option("--qkv-bias", "Q/K/V projections have biases (Qwen2)")
@@ -123,6 +129,7 @@ export function registerSynthCommand(program: Command): void {
             const outputPath = options.output ?? `${label}-${quant}.twin.gguf`;
             const twinOptions = {shape, quant, seed: options.seed, name: options.name ?? label};
             const {logInfo} = await import("../../util/log.js");
+            // Ctrl-C or SIGTERM mid-write removes the temp file and exits 130 / 143 (util/temp-files.ts).
             if (!options.dryRun) logInfo(`writing ${quant} twin of ${label} to ${outputPath} ...`);
             const report = options.dryRun
                 ? synth.estimateTwinGguf(twinOptions)

@@ -1,0 +1,183 @@
+import {existsSync, statSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {makeTestTwin} from "../helpers/models.js";
+import {startBadServer, type BadServer} from "./bad-server.js";
+import {ggufMutations} from "./gguf-gen.js";
+import {FULL, runCase} from "./harness.js";
+import {mountSmallTmpfs, unmount} from "./tmpfs.js";
+
+/**
+ * Kill -9, SIGINT and SIGTERM in the middle of `pull`, `synth` and `quality`, a bad candidate among
+ * good ones, and a full disk: nothing partial under a final name, no temp file left behind once the
+ * next run has started, and every result already measured kept.
+ */
+
+const model = await makeTestTwin({quant: "Q8_0"});
+const body = readFileSync(model);
+const dir = mkdtempSync(join(tmpdir(), "llmproof-fuzz-durability-"));
+const full = mountSmallTmpfs(join(dir, "full"), "1m");
+let server: BadServer;
+const env = {LLMPROOF_HTTP_TIMEOUT: "5"};
+
+beforeAll(async () => {
+    server = await startBadServer(body);
+});
+afterAll(async () => {
+    await server?.close();
+    if (full != null) unmount(full);
+    rmSync(dir, {recursive: true, force: true});
+});
+
+/** `llmproof synth --preset llama-3.2-1b -q Q8_0 --dry-run`: the size of the whole twin. */
+const TWIN_BYTES = 1_316_995_968;
+const tempFiles = (folder: string) =>
+    existsSync(folder) ? readdirSync(folder).filter((entry) => /\.tmp$|\.partial$/.test(entry)) : [];
+
+describe("fuzz: durability", () => {
+    it.skipIf(!FULL)(
+        "pull: kill -9 mid-download leaves no file under the final name, and the next pull completes it",
+        async () => {
+            const folder = join(dir, "pull-kill");
+            const killed = await runCase({
+                cls: "durability",
+                name: "pull kill -9 mid-download",
+                args: ["pull", `${server.url}/trickle/model.gguf`, "--quiet", "--dir", folder],
+                env,
+                expect: "error",
+                signal: {name: "SIGKILL", afterMs: 2500},
+                checkFiles: () =>
+                    existsSync(join(folder, "model.gguf")) ? "a partial download has the final name" : null
+            });
+            expect(killed.kind, killed.detail).toBe("clean");
+            const resumed = await runCase({
+                cls: "durability",
+                name: "pull after kill -9",
+                args: ["pull", `${server.url}/good/model.gguf`, "--quiet", "--dir", folder],
+                env,
+                expect: "ok",
+                checkFiles: () =>
+                    readFileSync(join(folder, "model.gguf")).equals(body)
+                        ? null
+                        : "the resumed file differs from the served one"
+            });
+            expect(resumed.kind, resumed.detail).toBe("clean");
+        }
+    );
+
+    for (const signal of ["SIGKILL", "SIGINT", "SIGTERM"] as const)
+        it.skipIf(!FULL && signal !== "SIGTERM")(
+            `synth: ${signal} mid-write leaves no partial file${signal === "SIGKILL" ? " once the next run has started" : ""}`,
+            async () => {
+                const folder = join(dir, `synth-${signal}`);
+                mkdirSync(folder);
+                const output = join(folder, "twin.gguf");
+                const killed = await runCase({
+                    cls: "durability",
+                    name: `synth ${signal} mid-write`,
+                    args: ["synth", "--preset", "llama-3.2-1b", "-q", "Q8_0", "-o", output],
+                    expect: "error",
+                    signal: {name: signal, afterMs: 1500},
+                    checkFiles: () => {
+                        // The whole twin may have been written before the signal; a partial one must never be there.
+                        if (existsSync(output) && statSync(output).size !== TWIN_BYTES)
+                            return "a partial twin has the final name";
+                        if (signal !== "SIGKILL" && tempFiles(folder).length > 0)
+                            return `temp files left: ${tempFiles(folder).join(", ")}`;
+                        return null;
+                    }
+                });
+                expect(killed.kind, killed.detail).toBe("clean");
+                if (signal !== "SIGKILL") return;
+                const next = await runCase({
+                    cls: "durability",
+                    name: "synth after kill -9",
+                    args: ["synth", "--preset", "tiny-test", "-o", output],
+                    expect: "ok",
+                    checkFiles: () =>
+                        tempFiles(folder).length > 0 ? `stale temp files left: ${tempFiles(folder).join(", ")}` : null
+                });
+                expect(next.kind, next.detail).toBe("clean");
+            }
+        );
+
+    it.skipIf(!FULL)("quality: kill -9 mid-run leaves no partial --output", async () => {
+        const output = join(dir, "quality-kill.json");
+        const outcome = await runCase({
+            cls: "durability",
+            name: "quality kill -9 mid-run",
+            args: ["quality", model, model, model, "--ctx", "64", "--output", output],
+            expect: "error",
+            signal: {name: "SIGKILL", afterMs: 3000},
+            checkFiles: () => {
+                if (!existsSync(output)) return null;
+                try {
+                    JSON.parse(readFileSync(output, "utf8"));
+                    return null;
+                } catch {
+                    return "a partial report has the final name";
+                }
+            }
+        });
+        expect(outcome.kind, outcome.detail).toBe("clean");
+    });
+
+    it.skipIf(!FULL)("quality: one candidate that aborts llama.cpp does not lose the others", async () => {
+        const bad = ggufMutations(body, false).find((mutation) => mutation.name === "attention.head_count 0")!;
+        const badPath = join(dir, "bad-candidate.gguf");
+        writeFileSync(badPath, bad.bytes);
+        const output = join(dir, "quality-bad.json");
+        const outcome = await runCase({
+            cls: "durability",
+            name: "quality with one aborting candidate",
+            args: ["quality", model, model, badPath, model, "--ctx", "16", "--chunks", "2", "--output", output],
+            expect: "error",
+            timeoutMs: 60_000,
+            checkFiles: () => {
+                if (!existsSync(output)) return "no report was saved";
+                const report = JSON.parse(readFileSync(output, "utf8")) as {candidates?: {perplexity?: unknown}[]};
+                const measured = (report.candidates ?? []).filter((candidate) => candidate.perplexity != null).length;
+                return measured === 2 ? null : `the report holds ${measured} measured candidates, not 2`;
+            }
+        });
+        expect(outcome.kind, outcome.detail).toBe("clean");
+    });
+
+    it.skipIf(full == null || !FULL)(
+        "a full disk: synth, pull and check --md fail with one sentence and leave nothing behind",
+        async () => {
+            const folder = full!;
+            const cases = [
+                {
+                    name: "synth onto a full disk",
+                    args: ["synth", "--preset", "tiny-test", "-o", join(folder, "twin.gguf")],
+                    final: "twin.gguf"
+                },
+                {
+                    name: "pull onto a full disk",
+                    args: ["pull", `${server.url}/good/model.gguf`, "--quiet", "--dir", folder],
+                    final: "model.gguf"
+                }
+            ];
+            // Nearly fill the disk first, so that what is left is smaller than any of the outputs.
+            writeFileSync(join(folder, "filler"), Buffer.alloc(700 * 1024));
+            for (const fuzzCase of cases) {
+                const outcome = await runCase({
+                    cls: "durability",
+                    name: fuzzCase.name,
+                    args: fuzzCase.args,
+                    env,
+                    expect: "error",
+                    checkFiles: () => {
+                        const left = readdirSync(folder).filter(
+                            (entry) => entry !== "filler" && !entry.endsWith(".ipull")
+                        );
+                        return left.length > 0 ? `left on the full disk: ${left.join(", ")}` : null;
+                    }
+                });
+                expect(outcome.kind, outcome.detail).toBe("clean");
+            }
+        }
+    );
+});

@@ -1,0 +1,72 @@
+import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {readFileSync} from "node:fs";
+import {afterAll, describe, expect, it} from "vitest";
+import {makeTestTwin} from "../helpers/models.js";
+import {ggufMutations, type GgufMutation} from "./gguf-gen.js";
+import {FULL, LONG, runCase, type FuzzCase} from "./harness.js";
+
+/**
+ * Malformed GGUF headers against every command that reads one: `inspect` (with its memory
+ * estimate), and in the long run `bench` and `quality` too. An invalid structure is one sentence
+ * and a non-zero exit; a valid structure that llama.cpp rejects may give header facts or a clean
+ * error, never an abort, a hang or a stack trace.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), "llmproof-fuzz-gguf-"));
+// Top-level await: the case list must exist when vitest collects the tests.
+const goodPath = await makeTestTwin({quant: "Q8_0"});
+const mutations: (GgufMutation & {path: string})[] = ggufMutations(readFileSync(goodPath), LONG).map(
+    (mutation, index) => {
+        const path = join(dir, `m${String(index).padStart(3, "0")}.gguf`);
+        writeFileSync(path, mutation.bytes);
+        return {...mutation, path};
+    }
+);
+afterAll(() => rmSync(dir, {recursive: true, force: true}));
+
+function caseFor(mutation: GgufMutation & {path: string}, command: string[]): FuzzCase {
+    return {
+        cls: "gguf",
+        name: `${command[0]} ${mutation.name}`,
+        args: [...command, mutation.path],
+        expect: mutation.kind === "invalid" ? "error" : "either",
+        timeoutMs: 30_000
+    };
+}
+
+const QUICK =
+    /^(truncated at byte (8|24)|version 4|big-endian|key length 2147483653|array length 2\^27|n_dims 2\^31|tensor type 40|alignment 0|duplicate tensor names|architecture missing|attention.head_count 0)/;
+const indexed = mutations
+    .map((mutation, index) => [index, mutation.name] as const)
+    .filter(([, name]) => FULL || QUICK.test(name));
+/** quality loads the native engine per case: a handful by default, all of them in the long run. */
+const sampled = LONG
+    ? indexed
+    : (FULL ? indexed : []).filter(([, name]) =>
+          /key length 2147483653|n_dims 2\^31|array length 2\^27|block_count|head_count 0|empty token list/.test(name)
+      );
+
+describe.concurrent("fuzz: malformed GGUF", () => {
+    it.each(indexed)("inspect: %i %s", async (index) => {
+        const outcome = await runCase(caseFor(mutations[index]!, ["inspect"]));
+        expect(outcome.kind, outcome.detail).toBe("clean");
+    });
+    // bench reports a model it cannot read as a failed row (its exit and message are bench's own
+    // contract, reworked elsewhere); the long run still holds it to one sentence.
+    it.each(LONG ? sampled : [])("bench: %i %s", async (index) => {
+        const outcome = await runCase(
+            caseFor(mutations[index]!, ["bench", "-p", "8", "-n", "4", "-r", "1", "--warmup", "0", "--no-save"])
+        );
+        expect(outcome.kind, outcome.detail).toBe("clean");
+    });
+    it.each(sampled)("quality: %i %s", async (index) => {
+        const mutation = mutations[index]!;
+        const outcome = await runCase({
+            ...caseFor(mutation, ["quality"]),
+            args: ["quality", goodPath, mutation.path, "--ctx", "16", "--chunks", "1"]
+        });
+        expect(outcome.kind, outcome.detail).toBe("clean");
+    });
+});

@@ -1,0 +1,73 @@
+import {readFileSync} from "node:fs";
+import {describe, expect, it} from "vitest";
+import {readGgufStructure, type ByteSource} from "../src/gguf/reader.js";
+import {UserError} from "../src/util/errors.js";
+import {ggufMutations, parseGguf, serializeGguf} from "./fuzz/gguf-gen.js";
+import {makeTestTwin} from "./helpers/models.js";
+
+/** The bounded reader in-process, over every mutation of the fuzz generator (the long set: every field boundary). */
+
+function bufferSource(bytes: Buffer, label = "test.gguf"): ByteSource & {reads: number} {
+    const source = {
+        label,
+        size: bytes.length,
+        reads: 0,
+        async read(position: number, length: number) {
+            source.reads++;
+            return bytes.subarray(position, Math.min(bytes.length, position + length));
+        },
+        close: async () => undefined
+    };
+    return source;
+}
+
+const original = readFileSync(await makeTestTwin({quant: "Q8_0"}));
+
+describe("readGgufStructure", () => {
+    it("reads a valid file: version, architecture, every key and tensor, the data offset", async () => {
+        const structure = await readGgufStructure(bufferSource(original));
+        const spec = parseGguf(original);
+        expect(structure.version).toBe(3);
+        expect(structure.architecture).toBe("llama");
+        expect(structure.entries.map((entry) => entry.key)).toEqual(spec.kvs.map((kv) => kv.key.toString()));
+        expect(structure.tensors.map((tensor) => tensor.name)).toEqual(
+            spec.tensors.map((tensor) => tensor.name.toString())
+        );
+        expect(structure.dataOffset).toBe(original.length - spec.data.length);
+        expect(structure.stringsExact).toBe(true);
+    });
+
+    const mutations = ggufMutations(original, true);
+    it.each(
+        mutations
+            .filter((mutation) => mutation.kind === "invalid")
+            .map((mutation) => [mutation.name, mutation.bytes] as const)
+    )("refuses %s with one sentence naming the file", async (_name, bytes) => {
+        const error = await readGgufStructure(bufferSource(bytes, "bad.gguf")).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(UserError);
+        expect((error as Error).message).toMatch(/^bad\.gguf (is|has) /);
+        expect((error as Error).message).not.toMatch(/\n/);
+    });
+
+    it("never reads more than the file for any mutation (counts and lengths checked before reading)", async () => {
+        for (const mutation of mutations) {
+            const source = bufferSource(mutation.bytes);
+            await readGgufStructure(source).catch(() => undefined);
+            // One window read per MiB of header at most, whatever the declared counts.
+            expect(source.reads).toBeLessThanOrEqual(2 + Math.ceil(mutation.bytes.length / 2 ** 20));
+        }
+    });
+
+    it("accepts the structurally valid files that only llama.cpp can judge (they go to a native child)", async () => {
+        for (const mutation of mutations.filter((candidate) =>
+            /block_count|head_count|embedding_length|context_length|empty token/.test(candidate.name)
+        ))
+            await expect(readGgufStructure(bufferSource(mutation.bytes))).resolves.toBeTruthy();
+    });
+
+    it("round-trips through the generator's own serializer (the oracle agrees with the reader)", async () => {
+        const {bytes} = serializeGguf(parseGguf(original));
+        const structure = await readGgufStructure(bufferSource(bytes));
+        expect(structure.tensors.length).toBe(parseGguf(original).tensors.length);
+    });
+});
