@@ -164,7 +164,9 @@ interface State {
 
 function mostCommonQuant(text: string): string | null {
     const counts = new Map<string, number>();
-    for (const mention of findQuantMentions(text)) if (!mention.asBaseline && !SIXTEEN.has(mention.quant)) counts.set(mention.quant, (counts.get(mention.quant) ?? 0) + 1);
+    for (const mention of findQuantMentions(text))
+        if (!mention.asBaseline && !SIXTEEN.has(mention.quant))
+            counts.set(mention.quant, (counts.get(mention.quant) ?? 0) + 1);
     let best: string | null = null;
     for (const [quant, count] of counts) if (best === null || count > counts.get(best)!) best = quant;
     return best;
@@ -495,7 +497,9 @@ function buildClaim(input: BuildInput): Claim | null {
     let model: ModelRef | null = null;
     let via: "quote" | "label" | "context" | null = null;
     // "Avg Model Size Reduction 75%": an average over models is about a quant type, not the story's model.
-    const averaged = /\b(avg|average|averages|typical|typically|on average|median)\b/i.test(`${unit.label ?? ""} ${clauseText}`);
+    const averaged = /\b(avg|average|averages|typical|typically|on average|median)\b/i.test(
+        `${unit.label ?? ""} ${clauseText}`
+    );
     const generic = detection.generic === true || averaged;
     const nearest = (list: {start: number; end: number; model: CatalogModel}[]): CatalogModel | null => {
         let chosen: {distance: number; model: CatalogModel} | null = null;
@@ -600,13 +604,18 @@ function buildClaim(input: BuildInput): Claim | null {
         [quant, quantSource] = [state.lastQuant.quant, "context"];
     if (!quant && !model && state.lastQuant && state.lastQuant.block === unit.block && kind !== "unverifiable")
         [quant, quantSource] = [state.lastQuant.quant, "context"];
-    if (!quant && !model && averaged && state.commonQuant && kind !== "unverifiable") [quant, quantSource] = [state.commonQuant, "context"];
+    if (!quant && !model && averaged && state.commonQuant && kind !== "unverifiable")
+        [quant, quantSource] = [state.commonQuant, "context"];
     if (!quant && model && state.docQuant && kind === "hardware-fit")
         [quant, quantSource] = [state.docQuant, "context"];
 
     // "Previous Qwen2 Largest 72B", "Qwen3's 4B": a family word before a count, completed with it, may name a model.
     if (figure && (kind === "parameter-count" || kind === "active-parameters") && via !== "label" && !inClause.length) {
-        const lead = text.slice(Math.max(clause.start, figure.start - 80), figure.start).split(/\s+/).filter(Boolean).slice(-6);
+        const lead = text
+            .slice(Math.max(clause.start, figure.start - 80), figure.start)
+            .split(/\s+/)
+            .filter(Boolean)
+            .slice(-6);
         for (const word of lead) {
             const candidate = findModel(input.catalog, `${word.replace(/['’]s$/, "")} ${figure.text}`);
             if (candidate) {
@@ -617,7 +626,13 @@ function buildClaim(input: BuildInput): Claim | null {
     }
 
     // A count far from the size of a model named outside its clause belongs to another model ("its predecessor's 72B").
-    if (model && kind === "parameter-count" && figure && via !== "label" && !inClause.some((mention) => mention.model === model!.model)) {
+    if (
+        model &&
+        kind === "parameter-count" &&
+        figure &&
+        via !== "label" &&
+        !inClause.some((mention) => mention.model === model!.model)
+    ) {
         const nominal = model.model.nominalParamsB ?? model.model.paramsB;
         const ratio = nominal ? figure.baseValue / (nominal * 1e9) : 1;
         if (ratio > 2 || ratio < 0.5) model = null;

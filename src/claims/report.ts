@@ -20,7 +20,10 @@ const MARK: Record<VerdictKind, string> = {
 
 function modelName(item: CheckedClaim): string | null {
     const first = item.link.models[0];
-    if (!first) return item.claim.subject.type === "quant" && item.link.quant ? `${item.link.quant} (in general)` : (item.link.unknownMention ?? null);
+    if (!first)
+        return item.claim.subject.type === "quant" && item.link.quant
+            ? `${item.link.quant} (in general)`
+            : (item.link.unknownMention ?? null);
     if (first.via === "quant-type") return `${item.link.quant ?? "quant"} (catalog models)`;
     return first.name;
 }

@@ -104,7 +104,7 @@ function judgeOnProfile(
         reason: "class-partial",
         facts: [
             ...moeFact,
-            `true only with ${smallest} GB of ${words.join(" or ") || "memory"} or more`,
+            `true only with ${smallest} GB or more of ${words.join(" or ") || "memory"}`,
             ...(gpuMembers && !kinds.has("gpu") ? ["no consumer graphics card holds it"] : [])
         ],
         command: `llmproof estimate ${facts.named.id}:${quant} --hardware ${judgement.target.id}`
@@ -347,13 +347,23 @@ export function findHardwarePhrase(
             const end = verb.index + match.index + match[0].length;
             // A figure between the verb and the hardware makes it a figure claim, judged above.
             if (/\d\s?(?:gb|gib|gigs?)\b/i.test(text.slice(start, end + 12))) return null;
-            return {start, end, text: text.slice(start, end), hardware: entry, profile: profileOf(match[0])};
+            // The profile overlapping the match, longest first ("Galaxy S24 Ultra", not "Galaxy S24").
+            // A device named before the class word ("an Apple M3 Max (… GPU)") is the hardware meant.
+            const mentions = profileMentions(rest);
+            const profile =
+                mentions.find(
+                    (item) => item.mention.start < match.index + match[0].length && item.mention.end > match.index
+                ) ??
+                mentions.find(
+                    (item) => item.mention.target.kind === "device" && item.mention.start < match.index && item.lexicon
+                );
+            const hardware =
+                profile && profile.mention.start < match.index && profile.lexicon ? profile.lexicon : entry;
+            return {start, end, text: text.slice(start, end), hardware, profile: profile?.mention.text ?? null};
         }
     }
     // A device only hardware.yaml names ("runs on a Galaxy S24 Ultra").
-    const device = profileMentions(rest).find(
-        (item) => item.mention.target.kind === "device" && item.lexicon && item.mention.start <= verb[0].length + 40
-    );
+    const device = profileMentions(rest).find((item) => item.lexicon && item.mention.start <= verb[0].length + 40);
     if (device && device.lexicon && device.lexicon.id !== "memory") {
         const start = verb.index;
         const end = verb.index + device.mention.end;

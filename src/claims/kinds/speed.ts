@@ -46,8 +46,11 @@ function speedHardware(context: FigureContext): string | null {
     if (THIS_MACHINE.test(context.before)) return "this machine";
     const after = hardwareAfterFigure(context.after);
     if (after) return after;
-    const before = profileMentions(context.before).filter((item) =>
-        /\b(?:on|with|using)\s+(?:\S+\s+){0,3}$/.test(context.before.slice(0, item.mention.start))
+    // "On a Galaxy S24, the 1B model manages 150 tokens per second": the sentence up to the figure.
+    const at = context.sentence.indexOf(context.quantity.text.toLowerCase());
+    const lead = at > 0 ? context.sentence.slice(0, at) : context.before;
+    const before = profileMentions(lead).filter((item) =>
+        /\b(?:on|with|using)\s+(?:\S+\s+){0,3}$/.test(lead.slice(0, item.mention.start))
     );
     return before[before.length - 1]?.mention.text ?? null;
 }
