@@ -272,7 +272,9 @@ export const hardwareFit: KindModule<"hardware-fit"> = {
             });
         }
         // A class without a figure: what its members hold, on the hardware.yaml profiles when they span it.
-        const onProfile = judgeOnProfile(input, quant, subject, basis, moeFact);
+        // A need measured here (twin, run) outranks the estimate: the profile is used only without one.
+        const measuredNeed = needSourced.level === "twin" || needSourced.level === "measured";
+        const onProfile = measuredNeed ? null : judgeOnProfile(input, quant, subject, basis, moeFact);
         if (onProfile) return onProfile;
         const commonBytes = hardware.commonGB * GB * hardware.usable;
         const largestBytes = hardware.largestGB * GiB;
@@ -364,7 +366,7 @@ export function findHardwarePhrase(
     }
     // A device only hardware.yaml names ("runs on a Galaxy S24 Ultra").
     const device = profileMentions(rest).find((item) => item.lexicon && item.mention.start <= verb[0].length + 40);
-    if (device && device.lexicon && device.lexicon.id !== "memory") {
+    if (device?.lexicon && device.lexicon.id !== "memory") {
         const start = verb.index;
         const end = verb.index + device.mention.end;
         if (/\d\s?(?:gb|gib|gigs?)\b/i.test(text.slice(start, end + 12))) return null;
