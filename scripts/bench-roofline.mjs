@@ -12,7 +12,7 @@
 //          physical cores)  --dir DIR (keep the twins there; default: a temp folder, removed)
 //          --save (store the calibration as this machine's, like `llmproof estimate --calibrate`)  --json
 import {mkdtemp, rm, stat} from "node:fs/promises";
-import {tmpdir} from "node:os";
+import {availableParallelism, loadavg, tmpdir} from "node:os";
 import {join} from "node:path";
 import {parseArgs} from "node:util";
 import Table from "cli-table3";
@@ -73,6 +73,8 @@ const twins = [
 ];
 
 const directory = values.dir ?? (await mkdtemp(join(tmpdir(), "llmproof-roofline-")));
+// Other work on the machine changes every figure here: record how busy it was, before and after.
+const loadAtStart = loadavg()[0];
 const log = (message) => process.stderr.write(`${message}\n`);
 try {
     for (const twin of twins) {
@@ -131,6 +133,8 @@ try {
         twin.within = Math.abs(twin.ratio - 1) <= TOLERANCE;
     }
     const failed = twins.filter((twin) => twin.role === "held out" && !twin.within);
+    const load = {start: loadAtStart, end: loadavg()[0], cpus: availableParallelism()};
+    const busy = Math.max(load.start, load.end) > load.cpus;
 
     if (values.save) {
         const provenance = await collectProvenance();
@@ -168,6 +172,7 @@ try {
         rounds,
         repetitions,
         summary: values.summary,
+        loadAverage: load,
         tolerance: TOLERANCE,
         kernel: {method: kernel.method, bytesPerSecond: kernel.bestBytesPerSecond, passes: kernel.passes},
         fit: {...fit, fractionOfKernel: fit.effectiveBandwidth / kernel.bestBytesPerSecond},
@@ -210,7 +215,10 @@ try {
             `kernel read bandwidth ${(kernel.bestBytesPerSecond / 1e9).toFixed(1)} GB/s (${threads} threads); llama.cpp reaches ` +
                 `${(fit.effectiveBandwidth / 1e9).toFixed(1)} GB/s (${((fit.effectiveBandwidth / kernel.bestBytesPerSecond) * 100).toFixed(0)}%) ` +
                 `+ ${(fit.secondsPerLayer * 1e6).toFixed(1)} µs per layer per token\n${table.toString()}\n` +
-                `${failed.length === 0 ? "PASS" : "FAIL"}: ${heldOut.length - failed.length} of ${heldOut.length} held-out twins within ±${TOLERANCE * 100}%\n`
+                `${failed.length === 0 ? "PASS" : "FAIL"}: ${heldOut.length - failed.length} of ${heldOut.length} ` +
+                `held-out twins within ±${TOLERANCE * 100}%\n` +
+                `load average ${load.start.toFixed(1)} at the start, ${load.end.toFixed(1)} at the end, on ${load.cpus} CPUs` +
+                (busy ? ": the machine was busy with other work, so these figures are not this machine's own\n" : "\n")
         );
     }
     if (failed.length > 0) process.exitCode = 1;

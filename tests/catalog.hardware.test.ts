@@ -113,7 +113,7 @@ describe("hardware.yaml validation", () => {
             (data.classes.find((c) => c.id === "phone")!.members as string[]).push("iphone-99");
         });
         expect(errorOf(() => parseHardware(unknownMember))).toContain(
-            'class "phone" → members[2]: names "iphone-99", which is not a device id'
+            'class "phone" → members[3]: names "iphone-99", which is not a device id'
         );
         const shared = edited((data) => {
             (data.devices.find((d) => d.id === "rtx-3090")!.aliases as string[]).push("the 4090");

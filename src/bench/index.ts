@@ -188,7 +188,8 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
                 // Measured here: the npm prebuilt CPU binary runs pp ~12% below a native llama.cpp build.
                 toldAboutPrebuiltCpu = true;
                 logWarning(
-                    "these numbers come from node-llama-cpp's prebuilt CPU binary, whose prompt processing can trail a native llama.cpp build (llama-bench) by ~10%; `llmproof engine --build` compiles one (see the README's \"Which engine build\")."
+                    "these numbers come from node-llama-cpp's prebuilt CPU binary, whose prompt processing can trail a native llama.cpp build " +
+                        '(llama-bench) by ~10%; `llmproof engine --build` compiles one (see the README\'s "Which engine build").'
                 );
             }
             options.onRun?.(validated, savedPath);
@@ -477,7 +478,8 @@ async function loadReferenceRunner(timeoutMs: number): Promise<ReferenceRunner |
     const runner = await createReferenceRunner({timeoutMs});
     if (runner === null)
         logWarning(
-            "--cross-check: llama-bench was not found (set LLAMA_BENCH=/path/to/llama-bench, or run `npm run bench:reference` once to build it); measuring without it."
+            "--cross-check: llama-bench was not found (set LLAMA_BENCH=/path/to/llama-bench, or run `npm run bench:reference` once to build " +
+                "it); measuring without it."
         );
     return runner;
 }

@@ -93,7 +93,8 @@ export function sampleWarnings(samples: readonly number[], options: SampleWarnin
         warnings.push({
             kind: "slow-first-run",
             message:
-                `${options.label}: the first run was significantly slower than the rest (${formatSample(samples[0]!)} vs median ${formatSample(median(samples))}); ` +
+                `${options.label}: the first run was significantly slower than the rest (${formatSample(samples[0]!)} vs median ` +
+                `${formatSample(median(samples))}); ` +
                 (options.warmupUsed ? "consider more warmup runs." : "consider a warmup run (--warmup).")
         });
     } else {

@@ -221,8 +221,6 @@ export function registerBenchCommand(program: Command): void {
                 "../../results/store.js"
             );
             for (const file of exports) await checkOutputFile(file.path);
-            // Before any pull or twin write, not only before measuring.
-            if (options.save) await checkResultsDirectory(resolveResultsDirectory(options.resultsDir));
 
             // Ctrl-C (or SIGTERM) stops the suite: the run in flight is dropped, the finished ones are
             // printed and saved, and the exit code is 130. A second Ctrl-C quits at once.
@@ -237,6 +235,8 @@ export function registerBenchCommand(program: Command): void {
             try {
                 const {planInputs, acquireInputs} = await import("../../bench/inputs.js");
                 const plans = await planInputs(models, {suite: options.suite});
+                // Before any pull or twin write, not only before measuring (and after the inputs, which leave no trace).
+                if (options.save) await checkResultsDirectory(resolveResultsDirectory(options.resultsDir));
                 const resolved = await acquireInputs(plans, {signal: interruption.signal});
 
                 const {runBench} = await import("../../bench/index.js");
