@@ -67,10 +67,17 @@ function judgeOnProfile(
     if (!target || target === "this-machine") return null;
     const judgement: FitJudgement | null = estimator.fit({modelId: facts.named.id, quant, target});
     if (!judgement || judgement.members.length === 0) return null;
-    const devices = new Map<string, boolean>();
-    for (const member of judgement.members)
-        devices.set(member.deviceId, (devices.get(member.deviceId) ?? false) || member.outcome === "fits");
-    const holding = [...devices.values()].filter(Boolean).length;
+    // Without the model's shape the KV cache is unknown: a member holds it only with 10% to spare.
+    const spare = judgement.need.kvBytes > 0 ? 1 : 0.9;
+    const holds = (member: FitJudgement["members"][number]) =>
+        member.outcome === "fits" && judgement.needBytes <= member.usableBytes * spare;
+    // The natural reading of "runs on a phone": every device, at its usual (lower-median) memory size.
+    const sizes = new Map<string, FitJudgement["members"]>();
+    for (const member of judgement.members) sizes.set(member.deviceId, [...(sizes.get(member.deviceId) ?? []), member]);
+    const usual = [...sizes.values()].map(
+        (list) => [...list].sort((a, b) => a.memoryGiB - b.memoryGiB)[Math.floor((list.length - 1) / 2)]!
+    );
+    const everyDevice = usual.every(holds);
     const common = {
         subject,
         actual: {value: judgement.needBytes, unit: "bytes" as const, byteUnit: "GB"},
@@ -87,14 +94,16 @@ function judgeOnProfile(
         ],
         evidenceLevel: "estimate" as const,
         estimate: judgement,
-        bandWhy: `${judgement.target.name}: ${judgement.target.note ?? `${devices.size} profiles`}`
+        bandWhy: `${judgement.target.name}: ${judgement.target.note ?? `${sizes.size} profiles`}`
     };
-    if (holding === devices.size) return finding({...common, verdict: "supported", reason: "fits", facts: moeFact});
+    if (everyDevice) return finding({...common, verdict: "supported", reason: "fits", facts: moeFact});
     if (judgement.fitsOn.length + judgement.tightOn.length === 0)
         return finding({...common, verdict: "refuted", reason: "class-none", facts: moeFact});
-    const smallest = Math.min(...judgement.fitsOn.map((member) => member.memoryGiB));
+    const holding = judgement.members.filter(holds);
+    const enough = holding.length > 0 ? holding : [...judgement.fitsOn, ...judgement.tightOn];
+    const smallest = Math.min(...enough.map((member) => member.memoryGiB));
     const kinds = new Set(
-        judgement.fitsOn.map((member) => input.estimator!.deviceKind(member.deviceId)).filter((kind) => kind != null)
+        enough.map((member) => input.estimator!.deviceKind(member.deviceId)).filter((kind) => kind != null)
     );
     const words = [...new Set([...kinds].map((kind) => MEMORY_WORDS[kind!] ?? "memory"))];
     const gpuMembers = judgement.members.some((member) => input.estimator!.deviceKind(member.deviceId) === "gpu");
