@@ -59,7 +59,9 @@ export function registerQualityCommand(program: Command): void {
             printData(options.output === "-" || options.json ? json : renderQualityTable(report));
             if (report.failed.length > 0) {
                 const {UserError} = await import("../../util/errors.js");
-                const names = report.failed.map((failure) => `${failure.fileName} (${failure.reason})`).join("; ");
+                const names = report.failed
+                    .map((failure) => `${failure.fileName} (${failure.reason.replace(/\.$/, "")})`)
+                    .join("; ");
                 throw new UserError(
                     `${report.failed.length} of ${candidates.length} candidates could not be measured: ${names}` +
                         (options.output !== undefined && options.output !== "-"
