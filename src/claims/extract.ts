@@ -1,4 +1,4 @@
-import {findModel, findModelsInText, normalizeQuant, type ModelMention} from "../catalog/lookup.js";
+import {findModel, findModelsInText, modelKeys, normalizeQuant, type ModelMention} from "../catalog/lookup.js";
 import type {Catalog, CatalogModel} from "../catalog/schema.js";
 import {readDocument, type TextUnit} from "./document.js";
 import {KINDS, PHRASE_DETECTORS} from "./kinds/index.js";
@@ -162,9 +162,34 @@ interface State {
     counts: Map<CatalogModel, number>;
 }
 
+const prefixSets = new WeakMap<Catalog, Set<string>>();
+
+/**
+ * A cheap test before the full name search: whether the text holds the first four letters and
+ * digits of any catalog name or alias. One pass over the text with a set lookup per position, so
+ * sentences that name no model (most of them) skip the search.
+ */
+function mayNameModel(catalog: Catalog, text: string): boolean {
+    let prefixes = prefixSets.get(catalog);
+    if (!prefixes) {
+        prefixes = new Set<string>();
+        for (const model of catalog.models) for (const {key} of modelKeys(model)) prefixes.add(key.slice(0, 4));
+        prefixSets.set(catalog, prefixes);
+    }
+    const stream = text
+        .normalize("NFKC")
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}]+/gu, "");
+    for (let index = 0; index + 4 <= stream.length; index++)
+        if (prefixes.has(stream.slice(index, index + 4))) return true;
+    return false;
+}
+
 function mostCommonQuant(text: string): string | null {
     const counts = new Map<string, number>();
-    for (const mention of findQuantMentions(text)) if (!mention.asBaseline && !SIXTEEN.has(mention.quant)) counts.set(mention.quant, (counts.get(mention.quant) ?? 0) + 1);
+    for (const mention of findQuantMentions(text))
+        if (!mention.asBaseline && !SIXTEEN.has(mention.quant))
+            counts.set(mention.quant, (counts.get(mention.quant) ?? 0) + 1);
     let best: string | null = null;
     for (const [quant, count] of counts) if (best === null || count > counts.get(best)!) best = quant;
     return best;
@@ -232,7 +257,7 @@ export function extractClaims(text: string, catalog: Catalog, name?: string): Ex
 function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: State, offset: number): Claim[] {
     const text = unit.text;
     const people = personSpans(text);
-    const mentions = findModelsInText(catalog, text).filter(
+    const mentions = (mayNameModel(catalog, text) ? findModelsInText(catalog, text) : []).filter(
         (mention) => !overlapsAny(people, mention.start, mention.end)
     );
     const aliasMentions = aliasesIn(text, state);
@@ -495,7 +520,9 @@ function buildClaim(input: BuildInput): Claim | null {
     let model: ModelRef | null = null;
     let via: "quote" | "label" | "context" | null = null;
     // "Avg Model Size Reduction 75%": an average over models is about a quant type, not the story's model.
-    const averaged = /\b(avg|average|averages|typical|typically|on average|median)\b/i.test(`${unit.label ?? ""} ${clauseText}`);
+    const averaged = /\b(avg|average|averages|typical|typically|on average|median)\b/i.test(
+        `${unit.label ?? ""} ${clauseText}`
+    );
     const generic = detection.generic === true || averaged;
     const nearest = (list: {start: number; end: number; model: CatalogModel}[]): CatalogModel | null => {
         let chosen: {distance: number; model: CatalogModel} | null = null;
@@ -600,13 +627,18 @@ function buildClaim(input: BuildInput): Claim | null {
         [quant, quantSource] = [state.lastQuant.quant, "context"];
     if (!quant && !model && state.lastQuant && state.lastQuant.block === unit.block && kind !== "unverifiable")
         [quant, quantSource] = [state.lastQuant.quant, "context"];
-    if (!quant && !model && averaged && state.commonQuant && kind !== "unverifiable") [quant, quantSource] = [state.commonQuant, "context"];
+    if (!quant && !model && averaged && state.commonQuant && kind !== "unverifiable")
+        [quant, quantSource] = [state.commonQuant, "context"];
     if (!quant && model && state.docQuant && kind === "hardware-fit")
         [quant, quantSource] = [state.docQuant, "context"];
 
     // "Previous Qwen2 Largest 72B", "Qwen3's 4B": a family word before a count, completed with it, may name a model.
     if (figure && (kind === "parameter-count" || kind === "active-parameters") && via !== "label" && !inClause.length) {
-        const lead = text.slice(Math.max(clause.start, figure.start - 80), figure.start).split(/\s+/).filter(Boolean).slice(-6);
+        const lead = text
+            .slice(Math.max(clause.start, figure.start - 80), figure.start)
+            .split(/\s+/)
+            .filter(Boolean)
+            .slice(-6);
         for (const word of lead) {
             const candidate = findModel(input.catalog, `${word.replace(/['’]s$/, "")} ${figure.text}`);
             if (candidate) {
@@ -617,7 +649,13 @@ function buildClaim(input: BuildInput): Claim | null {
     }
 
     // A count far from the size of a model named outside its clause belongs to another model ("its predecessor's 72B").
-    if (model && kind === "parameter-count" && figure && via !== "label" && !inClause.some((mention) => mention.model === model!.model)) {
+    if (
+        model &&
+        kind === "parameter-count" &&
+        figure &&
+        via !== "label" &&
+        !inClause.some((mention) => mention.model === model!.model)
+    ) {
         const nominal = model.model.nominalParamsB ?? model.model.paramsB;
         const ratio = nominal ? figure.baseValue / (nominal * 1e9) : 1;
         if (ratio > 2 || ratio < 0.5) model = null;

@@ -101,7 +101,10 @@ const NEGATION_BEFORE = new RegExp(
 const AFTER_PHRASES = BOUNDS_AFTER.flatMap((entry) => entry.phrases.map((phrase) => ({phrase, entry}))).sort((a, b) =>
     byLength(a.phrase, b.phrase)
 );
-const BOUND_AFTER = new RegExp(`\\s*(?:${AFTER_PHRASES.map(({phrase}) => escape(phrase)).join("|")})(?![\\p{L}\\p{N}])`, "iuy");
+const BOUND_AFTER = new RegExp(
+    `\\s*(?:${AFTER_PHRASES.map(({phrase}) => escape(phrase)).join("|")})(?![\\p{L}\\p{N}])`,
+    "iuy"
+);
 
 const LOOK_BEHIND = 48;
 
