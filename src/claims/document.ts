@@ -507,3 +507,6 @@ export function readDocument(text: string, name?: string): IssueDocument {
     else readPlainText(body, builder, 0);
     return {title: builder.title, units: builder.units, frontMatter: pairs, boxTitles: builder.boxTitles};
 }
+
+/** Every regex of the text layer, for the ReDoS check (tests/claims.redos.test.ts). */
+export const DOCUMENT_REGEXES: readonly RegExp[] = [ABBREVIATION_END, FRONT_MATTER, BULLET];

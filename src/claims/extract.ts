@@ -52,6 +52,9 @@ function findQuantMentions(text: string): QuantMention[] {
     return result;
 }
 
+/** Longest sentence the phrase patterns read (a real sentence is a few hundred characters). */
+export const MAX_PHRASE_UNIT = 4000;
+
 const SIXTEEN = new Set(["F16", "BF16", "F32", "FP8"]);
 
 /** Baselines named in a stretch of text, first match wins (most specific first). */
@@ -328,7 +331,8 @@ function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: 
             text,
             before: words(text.slice(Math.max(clause.start, figure.start - 120), figure.start), 12, true),
             after: words(text.slice(figure.end, Math.min(clause.end, figure.end + 120)), 12, false),
-            sentence: lowerSentence,
+            // A window of the sentence: every cue test reads bounded text.
+            sentence: lowerSentence.slice(Math.max(0, figure.start - 300), figure.end + 300),
             label: lowerLabel,
             where: unit.where,
             namesModel,
@@ -356,9 +360,10 @@ function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: 
         });
         if (claim) result.push(claim);
     }
-    // Claims without a figure ("runs on a Raspberry Pi", "practically lossless", "the best 8B model").
+    // Claims without a figure ("runs on a Raspberry Pi", "practically lossless", "the best 8B model"). Their
+    // patterns are checked for ReDoS but some are polynomial, so they only read sentences of a sane length.
     const reasons = new Set<string>();
-    for (const detector of PHRASE_DETECTORS) {
+    for (const detector of text.length <= MAX_PHRASE_UNIT ? PHRASE_DETECTORS : []) {
         for (const found of detector.find(text, {namesModel, mentions: mentions.length, where: unit.where, question})) {
             if (overlapsAny(taken, found.start, found.end)) continue;
             if (detector.kind !== "unverifiable" && result.some((claim) => claim.kind === detector.kind)) continue;
@@ -769,3 +774,14 @@ export function parseClaimedFigure(text: string): Record<string, unknown> {
         closeness: figure.closeness
     };
 }
+
+/** Every regex extraction runs, for the ReDoS check (tests/claims.redos.test.ts). */
+export const EXTRACT_REGEXES: readonly RegExp[] = [
+    QUANT_TYPE,
+    BASELINE_BEFORE,
+    CLAUSE_BREAK,
+    REFERS_BACK,
+    QUANT_SUBJECT,
+    ALIAS_DEFINITION,
+    ...BASELINES.map(([pattern]) => pattern)
+];

@@ -247,3 +247,6 @@ export function roundingHalfUnit(numberText: string, value: number): number {
     const significant = cleaned.length - trailingZeros;
     return 0.5 * 10 ** (significant > 0 ? trailingZeros : 0);
 }
+
+/** Every regex the tokenizer runs, for the ReDoS check (tests/claims.redos.test.ts). */
+export const TOKENIZER_REGEXES: readonly RegExp[] = [FIGURE_START, UNIT_AFTER, BOUND_BEFORE, NEGATION_BEFORE, BOUND_AFTER];

@@ -15,7 +15,7 @@ import type {FigureContext, KindModule} from "./types.js";
  */
 
 /** A run/fit verb tied to the hardware ("runs on", "fits in", "holds", "run … on my"). */
-const FIT_VERB =
+export const FIT_VERB =
     /\b(?:runs?|running|ran|fits?|fitting|works?|loads?|squeez\w*|deploy\w*|usable)\b[^.;]{0,40}?\b(?:on|in|into|inside)\b|\bholds?\b|\boptimi[sz]ed for\b|\bdesigned for\b|\bbuilt for\b/i;
 
 function classOf(text: string): HardwareClass | null {
