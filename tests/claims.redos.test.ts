@@ -60,6 +60,9 @@ describe("no regex of the claims engine can backtrack catastrophically", () => {
             if (result.status !== "vulnerable") return;
             const complexity = result.complexity as {type: string};
             expect(complexity.type, `${name} is exponential: ${pattern.source.slice(0, 120)}`).not.toBe("exponential");
-            expect(BOUNDED.has(name), `${name} is ${complexity.type} and runs on unbounded text: ${pattern.source.slice(0, 120)}`).toBe(true);
+            expect(
+                BOUNDED.has(name),
+                `${name} is ${complexity.type} and runs on unbounded text: ${pattern.source.slice(0, 120)}`
+            ).toBe(true);
         }, 60_000);
 });

@@ -286,7 +286,8 @@ function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: 
     if (ourBuilds) state.docQuant = normalizeQuant(ourBuilds[1]!);
 
     const result: Claim[] = [];
-    if (unit.repeat) {
+    // A question asserts nothing ("Will Qwen3-4B run on my phone?"); its answer may take its model and quant.
+    if (unit.repeat || /\?["'”’)]*$/.test(text.trim())) {
         remember(state, unit, unitIndex, mentions, aliasMentions, quants);
         return result;
     }

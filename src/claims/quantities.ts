@@ -249,4 +249,10 @@ export function roundingHalfUnit(numberText: string, value: number): number {
 }
 
 /** Every regex the tokenizer runs, for the ReDoS check (tests/claims.redos.test.ts). */
-export const TOKENIZER_REGEXES: readonly RegExp[] = [FIGURE_START, UNIT_AFTER, BOUND_BEFORE, NEGATION_BEFORE, BOUND_AFTER];
+export const TOKENIZER_REGEXES: readonly RegExp[] = [
+    FIGURE_START,
+    UNIT_AFTER,
+    BOUND_BEFORE,
+    NEGATION_BEFORE,
+    BOUND_AFTER
+];
