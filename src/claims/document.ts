@@ -77,7 +77,8 @@ const segmenter = new Intl.Segmenter("en", {granularity: "sentence"});
 export function splitSentences(text: string): {text: string; start: number}[] {
     const result: {text: string; start: number}[] = [];
     let pending: {text: string; start: number} | null = null;
-    for (const segment of segmenter.segment(text)) {
+    // A line break inside a paragraph is not a sentence end (ICU would cut there); same length, so offsets hold.
+    for (const segment of segmenter.segment(text.replace(/[\r\n]/g, " "))) {
         if (pending) {
             pending = {text: pending.text + segment.segment, start: pending.start};
         } else {

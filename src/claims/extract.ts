@@ -265,7 +265,7 @@ function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: 
     );
     const aliasMentions = aliasesIn(text, state);
     const quants = findQuantMentions(text);
-    const asked = state.lastQuestion && unitIndex - state.lastQuestion.unit <= 3 ? state.lastQuestion : null;
+    const asked = state.lastQuestion && unitIndex - state.lastQuestion.unit === 1 ? state.lastQuestion : null;
     const question = asked ? ((asked as {text?: string}).text ?? "") : "";
 
     // Learn names the issue gives models ("The Pro engine uses Qwen3-4B") and quants it states for its builds.
@@ -576,7 +576,7 @@ function buildClaim(input: BuildInput): Claim | null {
                 input.unitIndex - state.lastModel.unit <= 6;
             const answer =
                 state.lastQuestion &&
-                input.unitIndex - state.lastQuestion.unit <= 3 &&
+                input.unitIndex - state.lastQuestion.unit === 1 &&
                 input.unitIndex !== state.lastQuestion.unit
                     ? state.lastQuestion
                     : null;
@@ -612,7 +612,7 @@ function buildClaim(input: BuildInput): Claim | null {
     }
     const answer =
         state.lastQuestion &&
-        input.unitIndex - state.lastQuestion.unit <= 3 &&
+        input.unitIndex - state.lastQuestion.unit === 1 &&
         input.unitIndex !== state.lastQuestion.unit
             ? state.lastQuestion
             : null;
