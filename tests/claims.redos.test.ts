@@ -43,6 +43,8 @@ const BOUNDED = new Set([
     "extract #1",
     "extract #4",
     "extract #5",
+    // the front matter pattern is anchored at the start of the issue, with a bounded body
+    "document #1",
     "FIT_VERB",
     "SPEED_QUALITATIVE",
     "MEMORY_NOUN",

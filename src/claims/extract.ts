@@ -126,7 +126,7 @@ const overlapsAny = (spans: readonly {start: number; end: number}[], start: numb
 
 /** Pronouns and definite references that point back at a model named before. */
 const REFERS_BACK =
-    /\b(it|its|it's|itself|this one|that one|the model|this model|the file|that file|the weights|the build|the gguf|the (?:same|base|original) model|of it|on it|the q\d\w*|the [fb]f?16|the download)\b/i;
+    /\b(it|its|it's|itself|this one|that one|the model|this model|the file|that file|the weights|the build|the gguf|the (?:same|base|original) model|of it|on it|the q\d\w{0,8}|the [fb]f?16|the download)\b/i;
 /** A sentence that opens with a quantization type is about the type, not a model ("Q4_K_M keeps 4.9 bpw"). */
 const QUANT_SUBJECT =
     /^(?:[\d]+\/\s*)?(?:[\w ]{0,24}:\s*)?(?:our\s+|the\s+)?(?:I?Q[1-8]_\w+|[2-8][- ]bit(?: quant\w*)?)(?:\s+(?:quant\w*|builds?|files?))?\s+(?!on\b|of\b|for\b|at\b)/i;

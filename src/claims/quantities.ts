@@ -54,7 +54,7 @@ const PHRASES = PHRASE_QUANTITIES.map((entry) => escape(entry.phrase)).sort(byLe
 
 /** One scan finds every place a figure starts: set phrases first, then fractions, digits and number words. */
 const FIGURE_START = new RegExp(
-    `(?<![\\p{L}\\p{N}_.])(?:(?<phrase>${PHRASES.join("|")})|(?<fraction>${FRACTION})|(?<sign>[-−])?(?<digits>${DIGITS})|(?<word>${WORD_NUMBER}))(?![\\p{L}_]*\\p{N})`,
+    `(?<![\\p{L}\\p{N}_.])(?:(?<phrase>${PHRASES.join("|")})|(?<fraction>${FRACTION})|(?<sign>[-−])?(?<digits>${DIGITS})|(?<word>${WORD_NUMBER}))(?![\\p{L}_]{0,12}\\p{N})`,
     "giu"
 );
 
