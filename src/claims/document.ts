@@ -260,7 +260,7 @@ export function splitBoxLine(line: string): {label: string; value: string} | nul
     if (tokens.length < 2 || tokens.length > 12) return null;
     let index = -1;
     for (let position = tokens.length - 1; position > 0; position--) {
-        if (/^[-−+~≈<>≥≤]?\$?\d/.test(tokens[position]!)) {
+        if (/^[-−+~≈<>≥≤#↑↓]?\$?\d/.test(tokens[position]!)) {
             index = position;
             // "not even 1 GB", "about 3B": the words of a bound go with the value.
             while (

@@ -154,6 +154,8 @@ interface State {
     /** The document's own subject (front matter base_model, or a model named in its title). */
     docModel: CatalogModel | null;
     docFromFrontMatter: boolean;
+    /** The model the whole issue names most often (a box above the story sums up that story). */
+    storyModel: CatalogModel | null;
     /** The quantization the issue names most often (one pass over the text). */
     commonQuant: string | null;
     /** A quant the issue says its builds are ("Our Q4_K_M builds"). */
@@ -224,8 +226,18 @@ export function extractClaims(text: string, catalog: Catalog, name?: string): Ex
         lastQuestion: null,
         counts: new Map(),
         docFromFrontMatter: false,
-        commonQuant: mostCommonQuant(text)
+        commonQuant: mostCommonQuant(text),
+        storyModel: null
     };
+    {
+        const counts = new Map<CatalogModel, number>();
+        for (const unit of document.units)
+            if (mayNameModel(catalog, unit.text))
+                for (const mention of findModelsInText(catalog, unit.text))
+                    counts.set(mention.model, (counts.get(mention.model) ?? 0) + 1);
+        let best = 0;
+        for (const [model, count] of counts) if (count > best) [state.storyModel, best] = [model, count];
+    }
     const front = document.frontMatter;
     for (const key of ["base_model", "model_name", "model"]) {
         const value = front[key];
@@ -260,7 +272,9 @@ export function extractClaims(text: string, catalog: Catalog, name?: string): Ex
 function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: State, offset: number): Claim[] {
     const text = unit.text;
     const people = personSpans(text);
-    const mentions = (mayNameModel(catalog, text) ? findModelsInText(catalog, text) : []).filter(
+    // A box line or table cell names its model in its label ("DeepSeek Math Variant 7B": the label names it, "7B" is the figure).
+    const named = unit.label !== null ? unit.label : text;
+    const mentions = (mayNameModel(catalog, named) ? findModelsInText(catalog, named) : []).filter(
         (mention) => !overlapsAny(people, mention.start, mention.end)
     );
     const aliasMentions = aliasesIn(text, state);
@@ -558,7 +572,7 @@ function buildClaim(input: BuildInput): Claim | null {
             const caption = nearest(input.captionMentions)!;
             [model, via] = [{model: caption, mention: caption.name}, "label"];
         } else if (unit.where === "box" || unit.where === "table") {
-            const story = state.docModel ?? mostMentioned(state);
+            const story = state.docModel ?? mostMentioned(state) ?? state.storyModel;
             if (story) [model, via] = [{model: story, mention: story.name}, "context"];
         } else if (quantSubject) model = null;
         else {
