@@ -110,22 +110,31 @@ function boxComparison(
     links: readonly ClaimLink[],
     catalog: Catalog
 ): Finding | null {
-    if (!claim.box || claim.claimed.value == null || claim.claimed.baseline) return null;
+    if (claim.claimed.value == null || claim.claimed.baseline) return null;
     const counts = new Map<string, {name: string; params: number}>();
-    claims.forEach((other, index) => {
-        if (other.kind !== "parameter-count" || other.box?.box !== claim.box!.box) return;
-        const id = links[index]!.models[0]?.id;
+    const paramsOf = (id: string | undefined): void => {
         const model = id ? modelById(catalog, id) : undefined;
         const proxy = model?.proxy ? modelById(catalog, model.proxy) : undefined;
         const billions = model?.paramsB ?? proxy?.paramsB ?? model?.nominalParamsB;
         if (model && billions) counts.set(model.id, {name: model.name, params: billions * 1e9});
-    });
+    };
+    // A sidecar's `comparedTo`: the two models it names.
+    if (claim.subject.comparedMention && claim.subject.modelId) {
+        paramsOf(claim.subject.modelId);
+        paramsOf(findModel(catalog, claim.subject.comparedMention)?.id);
+    }
+    if (counts.size === 0 && !claim.box) return null;
+    if (counts.size === 0)
+        claims.forEach((other, index) => {
+            if (other.kind !== "parameter-count" || !claim.box || other.box?.box !== claim.box.box) return;
+            paramsOf(links[index]!.models[0]?.id);
+        });
     if (counts.size !== 2) return null;
     const [a, b] = [...counts.values()].sort((x, y) => y.params - x.params);
     const actual = a!.params / b!.params;
     const result = judgeBand(actual, claim.claimed.value, claim.claimed, TOLERANCE.ratio);
     return fromBand(result, {
-        subject: `${b!.name} against ${a!.name} in parameters (the two models of this box)`,
+        subject: `${b!.name} against ${a!.name} in parameters (the two models compared)`,
         actual: {value: actual, unit: "x"},
         claimed: {value: claim.claimed.value, unit: "x"},
         basis: [
