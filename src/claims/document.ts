@@ -174,6 +174,12 @@ class Builder {
 
     constructor(private readonly lineOf: (offset: number) => number) {}
 
+    /** Whether the last unit is a box line of the current block (the next box line joins its box). */
+    lastUnitIsBox(): boolean {
+        const last = this.units[this.units.length - 1];
+        return last !== undefined && last.where === "box" && last.block === this.block;
+    }
+
     /** Prose: one unit per sentence. */
     prose(text: string, offset: number, where: UnitWhere, quoted = false): void {
         const clean = text.replace(/\s+/g, " ").trim();
@@ -329,9 +335,10 @@ function readMarkdown(text: string, builder: Builder): void {
                 break;
             }
             case "listItem": {
-                builder.block++;
                 const value = inlineText(node).trim();
                 const box = /:\s/.test(value) ? splitBoxLine(value) : null;
+                // Consecutive `label: value` items of a list are one box (a key-facts list).
+                if (!(box && builder.lastUnitIsBox())) builder.block++;
                 if (box && !quoted) builder.boxLine(box.label, box.value, offset, value);
                 else builder.prose(value, offset, "body", quoted);
                 break;
@@ -484,8 +491,8 @@ function emitGroup(
     for (const line of stripped) {
         if (line.bullet) {
             flushParagraph();
-            builder.block++;
             const box = /:\s/.test(line.text) ? splitBoxLine(line.text) : null;
+            if (!(box && builder.lastUnitIsBox())) builder.block++;
             if (box && !quoted) builder.boxLine(box.label, box.value, line.offset, line.text.trim());
             else builder.prose(line.text, line.offset, "body", quoted);
             continue;
