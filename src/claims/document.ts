@@ -207,6 +207,9 @@ class Builder {
     /** A `label value` line of a box or key-facts list. */
     boxLine(label: string, value: string, offset: number, quote: string): void {
         const text = `${label} ${value}`;
+        // A box right under a heading or title line is titled by it ("By the Numbers").
+        if (!this.boxTitles.has(this.block) && this.lastTitle && this.lastTitle.block === this.block - 1)
+            this.boxTitles.set(this.block, this.lastTitle.text);
         this.units.push({
             text,
             where: "box",
@@ -316,6 +319,7 @@ function readMarkdown(text: string, builder: Builder): void {
                 builder.block++;
                 if (builder.title === null && node.depth <= 2) builder.title = value;
                 builder.prose(value, offset, "heading", quoted);
+                builder.lastTitle = {text: value, block: builder.block};
                 lastProse = value;
                 break;
             }
