@@ -1,12 +1,5 @@
 import Table from "cli-table3";
-import {
-    JsonCheckOutputSchema,
-    type CheckedClaim,
-    type IssueReport,
-    type JsonCheckOutput,
-    type JsonClaim,
-    type VerdictKind
-} from "./schema.js";
+import type {CheckedClaim, IssueReport, JsonCheckOutput, JsonClaim, VerdictKind} from "./schema.js";
 import {renderVerifiedNumbersMarkdown} from "./verified-numbers.js";
 
 /** Exporters for `llmproof check`: a terminal table, JSON, and a Markdown fact-check report. */
@@ -20,7 +13,10 @@ const MARK: Record<VerdictKind, string> = {
 
 function modelName(item: CheckedClaim): string | null {
     const first = item.link.models[0];
-    if (!first) return item.claim.subject.type === "quant" && item.link.quant ? `${item.link.quant} (in general)` : (item.link.unknownMention ?? null);
+    if (!first)
+        return item.claim.subject.type === "quant" && item.link.quant
+            ? `${item.link.quant} (in general)`
+            : (item.link.unknownMention ?? null);
     if (first.via === "quant-type") return `${item.link.quant ?? "quant"} (catalog models)`;
     return first.name;
 }
@@ -107,7 +103,7 @@ export function toJsonClaim(item: CheckedClaim): JsonClaim {
 }
 
 export function renderCheckJson(reports: readonly IssueReport[], version: string): JsonCheckOutput {
-    return JsonCheckOutputSchema.parse({
+    const output: JsonCheckOutput = {
         tool: "llmproof",
         version,
         issues: reports.map((report) => ({
@@ -120,7 +116,8 @@ export function renderCheckJson(reports: readonly IssueReport[], version: string
             warnings: report.warnings,
             error: report.error
         }))
-    });
+    };
+    return output;
 }
 
 function cell(text: string | null | undefined): string {

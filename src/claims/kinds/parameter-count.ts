@@ -45,7 +45,8 @@ export const parameterCount: KindModule<"parameter-count"> = {
         if (/^(?:tokens?|words|examples|images|hours|dollars|usd|\$)\b/.test(context.after)) return null;
         const generic = isGenericCount(context);
         if (CUES.params.pattern.test(near) || /\bparam/.test(context.label)) return {score: 0.75, generic};
-        if (context.where !== "body" && (context.namesModel || /[a-z]\d|\d[a-z]|^[a-z]+ \d/.test(context.label))) return {score: 0.6, generic};
+        if (context.where !== "body" && (context.namesModel || /[a-z]\d|\d[a-z]|^[a-z]+ \d/.test(context.label)))
+            return {score: 0.6, generic};
         if (q.unit === "B" && context.namesModel) return {score: 0.55, generic};
         return null;
     },

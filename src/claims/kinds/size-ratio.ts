@@ -79,7 +79,13 @@ export const sizeRatio: KindModule<"size-ratio"> = {
         const facts = input.gathered.facts[0];
         if (!facts) return noModel(input, "this ratio");
         // No quantization shrinks a file more than FP32 → 2 bits (16x): a bigger ratio compares something else (two models).
-        if (claimedValue > 16.5) return finding({verdict: "inconclusive", reason: "no-facts", subject: `a ${claimedValue}x ratio (no quantization shrinks a file that much; it likely compares two models)`, claimed: claimedAmount});
+        if (claimedValue > 16.5)
+            return finding({
+                verdict: "inconclusive",
+                reason: "no-facts",
+                subject: `a ${claimedValue}x ratio (no quantization shrinks a file that much; it likely compares two models)`,
+                claimed: claimedAmount
+            });
         const file = quant ? facts.fileBytes.get(quant) : undefined;
         const base = baselineSize(facts, claim.claimed.baseline);
         if (!file || !base || !quant)
