@@ -7,6 +7,8 @@ import {registerPullCommand} from "./pull.js";
 import {registerCheckCommand} from "./check.js";
 import {registerQualityCommand} from "./quality.js";
 import {registerEngineCommand} from "./engine.js";
+import {registerLadderCommand} from "./ladder.js";
+import {registerReportCommand} from "./report.js";
 
 /**
  * One file per sub-command. Each registrar only declares arguments and options; its action
@@ -22,5 +24,7 @@ export const commandRegistrars: CommandRegistrar[] = [
     registerPullCommand,
     registerCheckCommand,
     registerQualityCommand,
-    registerEngineCommand
+    registerEngineCommand,
+    registerLadderCommand,
+    registerReportCommand
 ];
