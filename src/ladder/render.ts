@@ -19,6 +19,12 @@ function meanCi(stats: SampleStatsRecord | null, digits: number): string {
     return `${stats.mean.toFixed(digits)} ± ${((stats.ci95[1] - stats.ci95[0]) / 2).toFixed(digits)}`;
 }
 
+/** A reduction as a size change: 0.69 → "-69.0%", -0.001 → "+0.1%". */
+function sizeChange(reduction: number | null): string {
+    if (reduction === null) return "";
+    return `${reduction >= 0 ? "-" : "+"}${formatPercent(Math.abs(reduction))}`;
+}
+
 function estimate(value: {value: number; uncertainty: number} | null | undefined, digits: number): string {
     return value == null ? "" : `${value.value.toFixed(digits)} ± ${value.uncertainty.toFixed(digits)}`;
 }
@@ -33,12 +39,12 @@ function columns(document: LadderDocument): Column[] {
         {
             title: "vs 16-bit",
             numeric: true,
-            cell: (rung) => (rung.reductionVs16Bit === null ? "" : `-${formatPercent(rung.reductionVs16Bit)}`)
+            cell: (rung) => sizeChange(rung.reductionVs16Bit)
         },
         {
             title: "vs FP32",
             numeric: true,
-            cell: (rung) => (rung.reductionVsF32 === null ? "" : `-${formatPercent(rung.reductionVsF32)}`)
+            cell: (rung) => sizeChange(rung.reductionVsF32)
         },
         {title: `pp${document.settings.nPrompt} t/s`, numeric: true, cell: (rung) => meanCi(rung.pp, 1)},
         {title: `tg${document.settings.nGen} t/s`, numeric: true, cell: (rung) => meanCi(rung.tg, 1)},
