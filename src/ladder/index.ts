@@ -155,7 +155,9 @@ async function readHeaders(rungs: readonly PlannedRung[], fromFiles: boolean): P
     for (const rung of rungs) {
         try {
             const facts = await inspectGguf(rung.path);
-            const quant = fromFiles ? (facts.fileTypeLabel ?? facts.fileType ?? basename(rung.path)) : rung.quant;
+            const quant = fromFiles
+                ? (facts.fileTypeLabel ?? dominantTensorType(facts) ?? basename(rung.path))
+                : rung.quant;
             entries.push({rung: {...rung, quant}, facts, error: null});
         } catch (error) {
             if (!(error instanceof UserError)) throw error;
@@ -188,6 +190,12 @@ async function readHeaders(rungs: readonly PlannedRung[], fromFiles: boolean): P
             ? {...entry, rung: {...entry.rung, quant: `${entry.rung.quant} (${basename(entry.rung.path)})`}}
             : entry
     );
+}
+
+/** A header that names no file type (older converters) is labelled by the type most parameters have, as `quality` does. */
+function dominantTensorType(facts: GgufFacts): string | null {
+    const [top] = [...facts.tensorTypes].sort((a, b) => b.parameters - a.parameters);
+    return top?.type ?? null;
 }
 
 /** Baselines in order of preference: the closest to the original weights present. */

@@ -121,7 +121,7 @@ export function describeRecommendation(input: DescribeInput): string {
         case "best-quality-that-fits":
         case "fastest-within-tolerance": {
             const rung = input.pickRung!;
-            const need = `needs ${formatBytes(input.neededBytes ?? 0)} of ${budget}`;
+            const need = `needs ${formatBytes(input.neededBytes ?? 0)}, within ${budget}`;
             const tolerance = toleranceText(input.tolerance.metric, input.tolerance.limit);
             const why =
                 input.rule === "fastest-within-tolerance"

@@ -1,6 +1,6 @@
 import Table from "cli-table3";
 import type {SampleStatsRecord} from "../results/schema.js";
-import {formatBytes, formatPercent} from "../util/units.js";
+import {formatBytes, formatDecimalBytes, formatPercent} from "../util/units.js";
 import type {LadderDocument, LadderRung} from "./schema.js";
 
 /** The ladder's outputs: a terminal table, Markdown, CSV and JSON, each from the same typed document. */
@@ -19,6 +19,11 @@ function meanCi(stats: SampleStatsRecord | null, digits: number): string {
     return `${stats.mean.toFixed(digits)} ± ${((stats.ci95[1] - stats.ci95[0]) / 2).toFixed(digits)}`;
 }
 
+/** Decimal units as hubs publish sizes ("639 MB", "1.19 GB"); KiB below a megabyte. */
+function sizeText(bytes: number): string {
+    return bytes < 1e6 ? formatBytes(bytes) : formatDecimalBytes(bytes);
+}
+
 /** A reduction as a size change: 0.69 → "-69.0%", -0.001 → "+0.1%". */
 function sizeChange(reduction: number | null): string {
     if (reduction === null) return "";
@@ -34,7 +39,7 @@ function columns(document: LadderDocument): Column[] {
     const list: Column[] = [
         {title: "quant", numeric: false, cell: (rung) => rung.quant},
         {title: "source", numeric: false, cell: (rung) => rung.source},
-        {title: "size", numeric: true, cell: (rung) => formatBytes(rung.fileBytes, "GB")},
+        {title: "size", numeric: true, cell: (rung) => sizeText(rung.fileBytes)},
         {title: "bpw", numeric: true, cell: (rung) => rung.bitsPerWeight?.toFixed(2) ?? ""},
         {
             title: "vs 16-bit",
@@ -52,7 +57,7 @@ function columns(document: LadderDocument): Column[] {
         {
             title: "peak RSS",
             numeric: true,
-            cell: (rung) => (rung.peakRssBytes === null ? "" : formatBytes(rung.peakRssBytes, "GB"))
+            cell: (rung) => (rung.peakRssBytes === null ? "" : sizeText(rung.peakRssBytes))
         }
     ];
     if (hasQuality)
