@@ -1,6 +1,6 @@
 import Table from "cli-table3";
 import type {SampleStatsRecord} from "../results/schema.js";
-import {formatBytes, formatDecimalBytes, formatPercent} from "../util/units.js";
+import {MB, formatDecimalBytes, formatPercent} from "../util/units.js";
 import type {LadderDocument, LadderRung} from "./schema.js";
 
 /** The ladder's outputs: a terminal table, Markdown, CSV and JSON, each from the same typed document. */
@@ -19,9 +19,9 @@ function meanCi(stats: SampleStatsRecord | null, digits: number): string {
     return `${stats.mean.toFixed(digits)} ± ${((stats.ci95[1] - stats.ci95[0]) / 2).toFixed(digits)}`;
 }
 
-/** Decimal units as hubs publish sizes ("639 MB", "1.19 GB"); KiB below a megabyte. */
+/** Decimal units as hubs publish sizes ("639 MB", "1.19 GB"), two decimals below 100 MB ("1.19 MB"). */
 function sizeText(bytes: number): string {
-    return bytes < 1e6 ? formatBytes(bytes) : formatDecimalBytes(bytes);
+    return bytes >= 100 * MB ? formatDecimalBytes(bytes) : `${(bytes / MB).toFixed(2)} MB`;
 }
 
 /** A reduction as a size change: 0.69 → "-69.0%", -0.001 → "+0.1%". */

@@ -70,12 +70,7 @@ export function renderHtmlReport(inputs: ReportInputs, options: HtmlReportOption
     const allRuns = [...inputs.runs, ...inputs.ladders.flatMap((ladder) => ladder.runs)];
     const sections = [
         summarySection(inputs, allRuns),
-        inputs.runs.length > 0
-            ? benchSection(
-                  inputs.runs,
-                  charts.filter((chart) => !chart.id.startsWith("chart-ladder"))
-              )
-            : "",
+        // The answer first: which quant, then the raw benchmarks.
         ...inputs.ladders.map((ladder, index) =>
             ladderSection(
                 ladder.document,
@@ -83,6 +78,12 @@ export function renderHtmlReport(inputs: ReportInputs, options: HtmlReportOption
                 [...chartById.values()].filter((chart) => chart.id.startsWith(`chart-ladder-${index}-`))
             )
         ),
+        inputs.runs.length > 0
+            ? benchSection(
+                  inputs.runs,
+                  charts.filter((chart) => !chart.id.startsWith("chart-ladder"))
+              )
+            : "",
         ...inputs.checks.map((check) => checkSection(check.document, check.source)),
         allRuns.length > 0 ? statisticsSection(allRuns) : "",
         allRuns.length > 0 ? provenanceSection(allRuns) : "",
