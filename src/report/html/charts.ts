@@ -219,7 +219,7 @@ export function ladderCharts(document: LadderDocument, index: number): ChartSpec
                 : ""
             : rung.quality.isBaseline
               ? " (baseline)"
-              : ` KLD ${rung.quality.klDivergence?.value.toPrecision(2) ?? "?"}`;
+              : ` KLD ${formatKld(rung.quality.klDivergence?.value ?? null)}`;
     const [unit, unitBytes] = rungs.some((rung) => rung.fileBytes >= GB) ? ["GB", GB] : ["MB", MB];
     const point = (rung: (typeof rungs)[number], y: number) => ({
         x: rung.fileBytes / unitBytes,
@@ -262,7 +262,7 @@ export function ladderCharts(document: LadderDocument, index: number): ChartSpec
                         }
                     ])
                 },
-                options: commonOptions(axis(`file size (${unit})`), axis(`${phase} tokens/sec`, {beginAtZero: true}))
+                options: scatterOptions(axis(`file size (${unit})`), axis(`${phase} tokens/sec`, {beginAtZero: true}))
             }
         }
     ];
@@ -298,7 +298,7 @@ export function ladderCharts(document: LadderDocument, index: number): ChartSpec
                         }
                     ])
                 },
-                options: commonOptions(axis(`file size (${unit})`), axis("KL divergence (nats)", {beginAtZero: true}))
+                options: scatterOptions(axis(`file size (${unit})`), axis("KL divergence (nats)", {beginAtZero: true}))
             }
         });
     }
@@ -307,4 +307,15 @@ export function ladderCharts(document: LadderDocument, index: number): ChartSpec
 
 function nonEmpty(datasets: Dataset[]): Dataset[] {
     return datasets.filter((dataset) => dataset.data.length > 0);
+}
+
+/** KL divergence for a label: two significant digits, exponent form below 0.001. */
+function formatKld(value: number | null): string {
+    if (value === null) return "?";
+    return value !== 0 && Math.abs(value) < 0.001 ? value.toExponential(1) : value.toPrecision(2);
+}
+
+/** Scatter charts leave room on the right and top for the labels drawn beside their points. */
+function scatterOptions(x: object, y: object) {
+    return {...commonOptions(x, y), layout: {padding: {right: 90, top: 14}}};
 }

@@ -19,7 +19,9 @@ export const CLIENT_SCRIPT = `(function () {
         if (meta.hidden) return;
         meta.data.forEach(function (element, index) {
           var raw = dataset.data[index];
-          if (raw && typeof raw === "object" && raw.label) context.fillText(raw.label, element.x + 8, element.y - 8);
+          // Alternate above and below the point so neighbours' labels do not overlap.
+          if (raw && typeof raw === "object" && raw.label)
+            context.fillText(raw.label, element.x + 8, index % 2 === 0 ? element.y - 8 : element.y + 16);
         });
       });
       context.restore();
