@@ -89,7 +89,7 @@ describe("llmproof ladder --files (real weights)", () => {
         expect(document.recommendation.fits).toContain(document.recommendation.pick);
         expect(document.recommendation.sentence).toMatch(/^Pick (F32|Q8_0|Q4_0): /);
         expect(document.provenance?.llamaCppRelease).toBeTruthy();
-    });
+    }, 600_000);
 });
 
 describe("llmproof ladder <catalog model> (twins)", () => {
@@ -123,7 +123,7 @@ describe("llmproof ladder <catalog model> (twins)", () => {
         expect(again.stdout).toMatch(/Q4_0 +│ twin/);
         expect(again.stdout).toContain("twin = a shape-twin");
         expect(again.stdout).toMatch(/Pick Q4_0: /);
-    });
+    }, 600_000);
 });
 
 describe("llmproof ladder: mistakes", () => {
@@ -156,5 +156,5 @@ describe("llmproof ladder: mistakes", () => {
         expect(neither.code).not.toBe(0);
         expect(neither.stderr).toMatch(/^llmproof: Give either a catalog model or --files/m);
         for (const run of [mixed, missing, neither]) expect(run.stderr).not.toMatch(/\n\s+at /);
-    });
+    }, 300_000);
 });

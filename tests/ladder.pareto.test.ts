@@ -111,8 +111,12 @@ describe("recommendation", () => {
         expect(pick.pick).toBe("Q8_0");
         expect(pick.asFast).toEqual(["Q6_K"]);
         expect(pick.fits).toEqual(["F32", "Q8_0", "Q6_K", "Q4_0"]);
-        expect(pick.sentence).toMatch(/^Pick Q8_0: the fastest quant at 30\.1 tg t\/s within the quality tolerance/);
-        expect(pick.sentence).toContain("Q6_K is as fast within noise");
+        expect(pick.sentence).toMatch(
+            /^Pick Q8_0: within the quality tolerance \(KL divergence from the baseline at most 0\.01 nats\)/
+        );
+        expect(pick.sentence).toContain(
+            "it ties on speed with Q6_K (overlapping 95% CIs) and has the best quality of them"
+        );
     });
 
     it("fits the memory budget: a smaller free memory moves the pick down the ladder, then to none", () => {

@@ -372,5 +372,5 @@ describe.skipIf(!existsSync(CHROMIUM))("the report in headless Chromium", () => 
             await context.close();
             await rm(userDataDir, {recursive: true, force: true});
         }
-    });
+    }, 300_000);
 });

@@ -123,18 +123,17 @@ export function describeRecommendation(input: DescribeInput): string {
             const rung = input.pickRung!;
             const need = `needs ${formatBytes(input.neededBytes ?? 0)}, within ${budget}`;
             const tolerance = toleranceText(input.tolerance.metric, input.tolerance.limit);
+            const tied = input.asFast.length > 0;
             const why =
-                input.rule === "fastest-within-tolerance"
-                    ? `the fastest quant${speedText(rung)} within the quality tolerance (${tolerance})`
-                    : `no quant that fits is within the quality tolerance (${tolerance}), and it is the best quality that does`;
-            const verb = input.asFast.length === 1 ? "is" : "are";
-            const ties =
-                input.asFast.length > 0
-                    ? `; ${input.asFast.join(", ")} ${verb} as fast within noise but not better`
-                    : "";
+                input.rule === "best-quality-that-fits"
+                    ? `no quant that fits is within the quality tolerance (${tolerance}), and it is the best quality that does`
+                    : tied
+                      ? `within the quality tolerance (${tolerance}) it ties on speed with ${input.asFast.join(", ")} ` +
+                        "(overlapping 95% CIs) and has the best quality of them"
+                      : `the fastest quant${speedText(rung)} within the quality tolerance (${tolerance})`;
             const bigger =
                 input.betterRung === null ? "" : `; ${input.betterRung.quant} would be better but does not fit`;
-            return `Pick ${rung.quant}: ${why}; it ${need}${ties}${bigger}.`;
+            return `Pick ${rung.quant}: ${why}; it ${need}${bigger}.`;
         }
     }
 }
