@@ -317,5 +317,5 @@ function formatKld(value: number | null): string {
 
 /** Scatter charts leave room on the right and top for the labels drawn beside their points. */
 function scatterOptions(x: object, y: object) {
-    return {...commonOptions(x, y), layout: {padding: {right: 90, top: 14}}};
+    return {...commonOptions(x, y), layout: {padding: {right: 130, top: 14}}};
 }

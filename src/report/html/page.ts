@@ -290,19 +290,26 @@ ${table(STATISTICS_HEAD, rows, STATISTICS_NUMERIC)}
 }
 
 function provenanceSection(runs: readonly ReportRun[]): string {
+    // Engine builds are long (CMake options, notes): listed once, numbered, and referred to per run.
+    const builds: string[] = [];
+    const buildNumber = (run: BenchRun): string => {
+        const engine = run.engine;
+        if (engine === null) return run.provenance.backend ?? "not reached";
+        const options = Object.entries(engine.cmakeOptions).map(([key, value]) => `${key}=${value}`);
+        const text = [
+            `${engine.backend} ${engine.buildType}`,
+            options.length > 0 ? `CMake: ${options.join(" ")}` : "",
+            engine.notes.join("; ")
+        ]
+            .filter(Boolean)
+            .join("; ");
+        if (!builds.includes(text)) builds.push(text);
+        return `${engine.backend} ${engine.buildType} (build ${builds.indexOf(text) + 1})`;
+    };
     const rows = runs.map((entry) => {
         const run = entry.run;
         const p = run.provenance;
         const engine = run.engine;
-        const build = engine
-            ? `${engine.backend} ${engine.buildType}${
-                  Object.keys(engine.cmakeOptions).length > 0
-                      ? ` (${Object.entries(engine.cmakeOptions)
-                            .map(([key, value]) => `${key}=${value}`)
-                            .join(" ")})`
-                      : ""
-              }${engine.notes.length > 0 ? `; ${engine.notes.join("; ")}` : ""}`
-            : (p.backend ?? "not reached");
         return [
             `<code>${e(run.id.slice(0, 8))}</code>`,
             e(run.date),
@@ -310,7 +317,7 @@ function provenanceSection(runs: readonly ReportRun[]): string {
                 `${p.cpu.model}, ${p.cpu.physicalCores}/${p.cpu.logicalCores} cores, ${formatBytes(p.ramBytes, "GiB")} RAM, ` +
                     `${p.os.distro || p.os.platform} ${p.os.release} ${p.os.arch}`
             ),
-            e(build),
+            e(buildNumber(run)),
             e(
                 `${engine?.llamaCppRelease ?? p.llamaCppRelease} (node-llama-cpp ${engine?.nodeLlamaCppVersion ?? p.nodeLlamaCppVersion}, ` +
                     `llmproof ${p.llmproofVersion}, node ${p.nodeVersion})`
@@ -319,9 +326,15 @@ function provenanceSection(runs: readonly ReportRun[]): string {
             `<code class="hash">${e(run.model.sha256 ?? "not hashed")}</code>`
         ];
     });
+    const tableHtml = table(
+        ["run", "date", "machine", "engine build", "llama.cpp release", "model file", "model SHA-256"],
+        rows
+    );
+    const buildList = builds.map((text, index) => `<li>build ${index + 1}: <code>${e(text)}</code></li>`).join("");
     return `<section id="provenance"><h2>Provenance</h2>
 <p class="note">Where every number came from: the machine, the engine build, the llama.cpp release and the exact model file (SHA-256).</p>
-${table(["run", "date", "machine", "engine build", "llama.cpp release", "model file", "model SHA-256"], rows)}
+${tableHtml}
+${builds.length > 0 ? `<h3>Engine builds</h3><ol class="builds">${buildList}</ol>` : ""}
 </section>`;
 }
 
@@ -354,5 +367,6 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .pick { font-size: 15px; padding: 10px 12px; background: #eef5fc; border-left: 4px solid #0072B2; }
 .samples { color: var(--muted); font-size: 11.5px; }
 code.hash { font-size: 11px; word-break: break-all; }
+ol.builds code { font-size: 11.5px; word-break: break-word; }
 q { quotes: "\\201C" "\\201D"; }
 `;
