@@ -17,7 +17,8 @@ export function registerQualityCommand(program: Command): void {
     program
         .command("quality")
         .description(
-            "Quality loss of quantized models versus a baseline: perplexity, KL divergence, top-token agreement and Δp on one text, computed as llama-perplexity --kl-divergence does."
+            "Quality loss of quantized models versus a baseline: perplexity, KL divergence, top-token agreement and Δp on one text, computed " +
+                "as llama-perplexity --kl-divergence does."
         )
         .argument("<baseline>", "the reference GGUF (e.g. the F16/F32 model)")
         .argument("<candidate...>", "GGUF files to compare with it (e.g. its quantizations)")
