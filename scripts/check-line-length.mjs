@@ -19,7 +19,9 @@ for (const file of files) {
         continue;
     }
     text.split("\n").forEach((line, index) => {
-        if (line.length > MAX) long.push(`${file}:${index + 1}: ${line.length} characters`);
+        // A regular expression literal on a line of its own cannot be wrapped without losing its meaning.
+        if (line.length > MAX && !/^\s*\/\^/.test(line) && !/^\s*`\^/.test(line))
+            long.push(`${file}:${index + 1}: ${line.length} characters`);
     });
 }
 if (long.length > 0) {

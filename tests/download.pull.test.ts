@@ -247,7 +247,8 @@ describe("llmproof pull (library)", () => {
         const host = new URL(server.url).host;
         const withoutToken = await pullError("hf:test/gated/tiny-Q8_0.gguf");
         expect(withoutToken.message).toBe(
-            `${host} requires authentication for hf:test/gated/tiny-Q8_0.gguf (401): the repo is gated or private (or does not exist); set HF_TOKEN to a token that has access.`
+            `${host} requires authentication for hf:test/gated/tiny-Q8_0.gguf (401): the repo is gated or private (or does not exist); set ` +
+                `HF_TOKEN to a token that has access.`
         );
         const wrongToken = "hf_wrong_token_9876543210";
         const refused = await pullError("hf:test/gated/tiny-Q8_0.gguf", {env: {...process.env, HF_TOKEN: wrongToken}});
@@ -314,7 +315,8 @@ describe("llmproof pull (library)", () => {
         expect(askedAbout).toBe(workDir);
         expect(error.message).toMatch(
             new RegExp(
-                `^Not enough disk space for hf:test/tiny/tiny-Q8_0\\.gguf: it needs [\\d.]+ [KM]iB more but ${workDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} has only 4\\.00 KiB free; `
+                `^Not enough disk space for hf:test/tiny/tiny-Q8_0\\.gguf: it needs [\\d.]+ [KM]iB more but ${workDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} ` +
+                    `has only 4\\.00 KiB free; `
             )
         );
         expect(size).toBeGreaterThan(4096);

@@ -14,6 +14,8 @@ function bufferSource(bytes: Buffer, label = "test.gguf"): ByteSource & {reads: 
         reads: 0,
         async read(position: number, length: number) {
             source.reads++;
+            // Yield to the event loop, as a real read does, so that a long loop of cases never starves vitest's RPC.
+            await new Promise((resolve) => setImmediate(resolve));
             return bytes.subarray(position, Math.min(bytes.length, position + length));
         },
         close: async () => undefined
@@ -38,15 +40,20 @@ describe("readGgufStructure", () => {
     });
 
     const mutations = ggufMutations(original, true);
-    it.each(
-        mutations
-            .filter((mutation) => mutation.kind === "invalid")
-            .map((mutation) => [mutation.name, mutation.bytes] as const)
-    )("refuses %s with one sentence naming the file", async (_name, bytes) => {
-        const error = await readGgufStructure(bufferSource(bytes, "bad.gguf")).catch((caught: unknown) => caught);
-        expect(error).toBeInstanceOf(UserError);
-        expect((error as Error).message).toMatch(/^bad\.gguf (is|has) /);
-        expect((error as Error).message).not.toMatch(/\n/);
+    it("refuses every structurally invalid mutation with one sentence naming the file", async () => {
+        const invalid = mutations.filter((mutation) => mutation.kind === "invalid");
+        expect(invalid.length).toBeGreaterThan(100);
+        const problems: string[] = [];
+        for (const mutation of invalid) {
+            const error = await readGgufStructure(bufferSource(mutation.bytes, "bad.gguf")).catch(
+                (caught: unknown) => caught
+            );
+            if (!(error instanceof UserError))
+                problems.push(`${mutation.name}: ${error instanceof Error ? error.message : "accepted"}`);
+            else if (!/^bad\.gguf (is|has) /.test(error.message) || error.message.includes("\n"))
+                problems.push(`${mutation.name}: ${error.message}`);
+        }
+        expect(problems).toEqual([]);
     });
 
     it("never reads more than the file for any mutation (counts and lengths checked before reading)", async () => {

@@ -77,7 +77,8 @@ const segmenter = new Intl.Segmenter("en", {granularity: "sentence"});
 export function splitSentences(text: string): {text: string; start: number}[] {
     const result: {text: string; start: number}[] = [];
     let pending: {text: string; start: number} | null = null;
-    for (const segment of segmenter.segment(text)) {
+    // A line break inside a paragraph is not a sentence end (ICU would cut there); same length, so offsets hold.
+    for (const segment of segmenter.segment(text.replace(/[\r\n]/g, " "))) {
         if (pending) {
             pending = {text: pending.text + segment.segment, start: pending.start};
         } else {
@@ -173,6 +174,12 @@ class Builder {
 
     constructor(private readonly lineOf: (offset: number) => number) {}
 
+    /** Whether the last unit is a box line of the current block (the next box line joins its box). */
+    lastUnitIsBox(): boolean {
+        const last = this.units[this.units.length - 1];
+        return last !== undefined && last.where === "box" && last.block === this.block;
+    }
+
     /** Prose: one unit per sentence. */
     prose(text: string, offset: number, where: UnitWhere, quoted = false): void {
         const clean = text.replace(/\s+/g, " ").trim();
@@ -200,6 +207,9 @@ class Builder {
     /** A `label value` line of a box or key-facts list. */
     boxLine(label: string, value: string, offset: number, quote: string): void {
         const text = `${label} ${value}`;
+        // A box right under a heading or title line is titled by it ("By the Numbers").
+        if (!this.boxTitles.has(this.block) && this.lastTitle && this.lastTitle.block === this.block - 1)
+            this.boxTitles.set(this.block, this.lastTitle.text);
         this.units.push({
             text,
             where: "box",
@@ -259,7 +269,7 @@ export function splitBoxLine(line: string): {label: string; value: string} | nul
     if (tokens.length < 2 || tokens.length > 12) return null;
     let index = -1;
     for (let position = tokens.length - 1; position > 0; position--) {
-        if (/^[-−+~≈<>≥≤]?\$?\d/.test(tokens[position]!)) {
+        if (/^[-−+~≈<>≥≤#↑↓]?\$?\d/.test(tokens[position]!)) {
             index = position;
             // "not even 1 GB", "about 3B": the words of a bound go with the value.
             while (
@@ -309,6 +319,7 @@ function readMarkdown(text: string, builder: Builder): void {
                 builder.block++;
                 if (builder.title === null && node.depth <= 2) builder.title = value;
                 builder.prose(value, offset, "heading", quoted);
+                builder.lastTitle = {text: value, block: builder.block};
                 lastProse = value;
                 break;
             }
@@ -328,9 +339,10 @@ function readMarkdown(text: string, builder: Builder): void {
                 break;
             }
             case "listItem": {
-                builder.block++;
                 const value = inlineText(node).trim();
                 const box = /:\s/.test(value) ? splitBoxLine(value) : null;
+                // Consecutive `label: value` items of a list are one box (a key-facts list).
+                if (!(box && builder.lastUnitIsBox())) builder.block++;
                 if (box && !quoted) builder.boxLine(box.label, box.value, offset, value);
                 else builder.prose(value, offset, "body", quoted);
                 break;
@@ -483,8 +495,8 @@ function emitGroup(
     for (const line of stripped) {
         if (line.bullet) {
             flushParagraph();
-            builder.block++;
             const box = /:\s/.test(line.text) ? splitBoxLine(line.text) : null;
+            if (!(box && builder.lastUnitIsBox())) builder.block++;
             if (box && !quoted) builder.boxLine(box.label, box.value, line.offset, line.text.trim());
             else builder.prose(line.text, line.offset, "body", quoted);
             continue;
@@ -507,3 +519,6 @@ export function readDocument(text: string, name?: string): IssueDocument {
     else readPlainText(body, builder, 0);
     return {title: builder.title, units: builder.units, frontMatter: pairs, boxTitles: builder.boxTitles};
 }
+
+/** Every regex of the text layer, for the ReDoS check (tests/claims.redos.test.ts). */
+export const DOCUMENT_REGEXES: readonly RegExp[] = [ABBREVIATION_END, FRONT_MATTER, BULLET];

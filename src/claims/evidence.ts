@@ -276,7 +276,9 @@ export async function gatherEvidence(
 
     const named = modelById(catalog, link.models[0]!.id)!;
     const measured = measuredModel(catalog, link.models) ?? named;
-    let facts = catalogFacts(named, measured, link.quant);
+    let facts = await cache.once(`facts:${named.id}:${measured.id}:${link.quant}`, async () =>
+        catalogFacts(named, measured, link.quant)
+    );
     result.evidence.push(evidenceFromFacts(facts));
     addReferenceEvidence(result, catalog, claim, link.quant);
 

@@ -1,4 +1,4 @@
-import {findModel, findModelsInText, normalizeQuant, type ModelMention} from "../catalog/lookup.js";
+import {findModel, findModelsInText, modelKeys, normalizeQuant, type ModelMention} from "../catalog/lookup.js";
 import type {Catalog, CatalogModel} from "../catalog/schema.js";
 import {readDocument, type TextUnit} from "./document.js";
 import {KINDS, PHRASE_DETECTORS} from "./kinds/index.js";
@@ -51,6 +51,9 @@ function findQuantMentions(text: string): QuantMention[] {
     }
     return result;
 }
+
+/** Longest sentence the phrase patterns read (a real sentence is a few hundred characters). */
+export const MAX_PHRASE_UNIT = 4000;
 
 const SIXTEEN = new Set(["F16", "BF16", "F32", "FP8"]);
 
@@ -123,7 +126,7 @@ const overlapsAny = (spans: readonly {start: number; end: number}[], start: numb
 
 /** Pronouns and definite references that point back at a model named before. */
 const REFERS_BACK =
-    /\b(it|its|it's|itself|this one|that one|the model|this model|the file|that file|the weights|the build|the gguf|the (?:same|base|original) model|of it|on it|the q\d\w*|the [fb]f?16|the download)\b/i;
+    /\b(it|its|it's|itself|this one|that one|the model|this model|the file|that file|the weights|the build|the gguf|the (?:same|base|original) model|of it|on it|the q\d\w{0,8}|the [fb]f?16|the download)\b/i;
 /** A sentence that opens with a quantization type is about the type, not a model ("Q4_K_M keeps 4.9 bpw"). */
 const QUANT_SUBJECT =
     /^(?:[\d]+\/\s*)?(?:[\w ]{0,24}:\s*)?(?:our\s+|the\s+)?(?:I?Q[1-8]_\w+|[2-8][- ]bit(?: quant\w*)?)(?:\s+(?:quant\w*|builds?|files?))?\s+(?!on\b|of\b|for\b|at\b)/i;
@@ -151,6 +154,8 @@ interface State {
     /** The document's own subject (front matter base_model, or a model named in its title). */
     docModel: CatalogModel | null;
     docFromFrontMatter: boolean;
+    /** The model the whole issue names most often (a box above the story sums up that story). */
+    storyModel: CatalogModel | null;
     /** The quantization the issue names most often (one pass over the text). */
     commonQuant: string | null;
     /** A quant the issue says its builds are ("Our Q4_K_M builds"). */
@@ -160,6 +165,29 @@ interface State {
     lastQuestion: {unit: number; model: CatalogModel | null; quant: string | null} | null;
     /** How often each model has been named so far (a box sums up the story's most-named model). */
     counts: Map<CatalogModel, number>;
+}
+
+const prefixSets = new WeakMap<Catalog, Set<string>>();
+
+/**
+ * A cheap test before the full name search: whether the text holds the first four letters and
+ * digits of any catalog name or alias. One pass over the text with a set lookup per position, so
+ * sentences that name no model (most of them) skip the search.
+ */
+function mayNameModel(catalog: Catalog, text: string): boolean {
+    let prefixes = prefixSets.get(catalog);
+    if (!prefixes) {
+        prefixes = new Set<string>();
+        for (const model of catalog.models) for (const {key} of modelKeys(model)) prefixes.add(key.slice(0, 4));
+        prefixSets.set(catalog, prefixes);
+    }
+    const stream = text
+        .normalize("NFKC")
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}]+/gu, "");
+    for (let index = 0; index + 4 <= stream.length; index++)
+        if (prefixes.has(stream.slice(index, index + 4))) return true;
+    return false;
 }
 
 function mostCommonQuant(text: string): string | null {
@@ -198,8 +226,18 @@ export function extractClaims(text: string, catalog: Catalog, name?: string): Ex
         lastQuestion: null,
         counts: new Map(),
         docFromFrontMatter: false,
-        commonQuant: mostCommonQuant(text)
+        commonQuant: mostCommonQuant(text),
+        storyModel: null
     };
+    {
+        const counts = new Map<CatalogModel, number>();
+        for (const unit of document.units)
+            if (mayNameModel(catalog, unit.text))
+                for (const mention of findModelsInText(catalog, unit.text))
+                    counts.set(mention.model, (counts.get(mention.model) ?? 0) + 1);
+        let best = 0;
+        for (const [model, count] of counts) if (count > best) [state.storyModel, best] = [model, count];
+    }
     const front = document.frontMatter;
     for (const key of ["base_model", "model_name", "model"]) {
         const value = front[key];
@@ -234,12 +272,14 @@ export function extractClaims(text: string, catalog: Catalog, name?: string): Ex
 function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: State, offset: number): Claim[] {
     const text = unit.text;
     const people = personSpans(text);
-    const mentions = findModelsInText(catalog, text).filter(
+    // A box line or table cell names its model in its label ("DeepSeek Math Variant 7B": the label names it, "7B" is the figure).
+    const named = unit.label !== null ? unit.label : text;
+    const mentions = (mayNameModel(catalog, named) ? findModelsInText(catalog, named) : []).filter(
         (mention) => !overlapsAny(people, mention.start, mention.end)
     );
     const aliasMentions = aliasesIn(text, state);
     const quants = findQuantMentions(text);
-    const asked = state.lastQuestion && unitIndex - state.lastQuestion.unit <= 3 ? state.lastQuestion : null;
+    const asked = state.lastQuestion && unitIndex - state.lastQuestion.unit === 1 ? state.lastQuestion : null;
     const question = asked ? ((asked as {text?: string}).text ?? "") : "";
 
     // Learn names the issue gives models ("The Pro engine uses Qwen3-4B") and quants it states for its builds.
@@ -260,7 +300,8 @@ function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: 
     if (ourBuilds) state.docQuant = normalizeQuant(ourBuilds[1]!);
 
     const result: Claim[] = [];
-    if (unit.repeat) {
+    // A question asserts nothing ("Will Qwen3-4B run on my phone?"); its answer may take its model and quant.
+    if (unit.repeat || /\?["'”’)]*$/.test(text.trim())) {
         remember(state, unit, unitIndex, mentions, aliasMentions, quants);
         return result;
     }
@@ -305,7 +346,8 @@ function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: 
             text,
             before: words(text.slice(Math.max(clause.start, figure.start - 120), figure.start), 12, true),
             after: words(text.slice(figure.end, Math.min(clause.end, figure.end + 120)), 12, false),
-            sentence: lowerSentence,
+            // A window of the sentence: every cue test reads bounded text.
+            sentence: lowerSentence.slice(Math.max(0, figure.start - 300), figure.end + 300),
             label: lowerLabel,
             where: unit.where,
             namesModel,
@@ -333,9 +375,10 @@ function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: 
         });
         if (claim) result.push(claim);
     }
-    // Claims without a figure ("runs on a Raspberry Pi", "practically lossless", "the best 8B model").
+    // Claims without a figure ("runs on a Raspberry Pi", "practically lossless", "the best 8B model"). Their
+    // patterns are checked for ReDoS but some are polynomial, so they only read sentences of a sane length.
     const reasons = new Set<string>();
-    for (const detector of PHRASE_DETECTORS) {
+    for (const detector of text.length <= MAX_PHRASE_UNIT ? PHRASE_DETECTORS : []) {
         for (const found of detector.find(text, {namesModel, mentions: mentions.length, where: unit.where, question})) {
             if (overlapsAny(taken, found.start, found.end)) continue;
             if (detector.kind !== "unverifiable" && result.some((claim) => claim.kind === detector.kind)) continue;
@@ -529,7 +572,7 @@ function buildClaim(input: BuildInput): Claim | null {
             const caption = nearest(input.captionMentions)!;
             [model, via] = [{model: caption, mention: caption.name}, "label"];
         } else if (unit.where === "box" || unit.where === "table") {
-            const story = state.docModel ?? mostMentioned(state);
+            const story = state.docModel ?? mostMentioned(state) ?? state.storyModel;
             if (story) [model, via] = [{model: story, mention: story.name}, "context"];
         } else if (quantSubject) model = null;
         else {
@@ -547,7 +590,7 @@ function buildClaim(input: BuildInput): Claim | null {
                 input.unitIndex - state.lastModel.unit <= 6;
             const answer =
                 state.lastQuestion &&
-                input.unitIndex - state.lastQuestion.unit <= 3 &&
+                input.unitIndex - state.lastQuestion.unit === 1 &&
                 input.unitIndex !== state.lastQuestion.unit
                     ? state.lastQuestion
                     : null;
@@ -583,7 +626,7 @@ function buildClaim(input: BuildInput): Claim | null {
     }
     const answer =
         state.lastQuestion &&
-        input.unitIndex - state.lastQuestion.unit <= 3 &&
+        input.unitIndex - state.lastQuestion.unit === 1 &&
         input.unitIndex !== state.lastQuestion.unit
             ? state.lastQuestion
             : null;
@@ -746,3 +789,14 @@ export function parseClaimedFigure(text: string): Record<string, unknown> {
         closeness: figure.closeness
     };
 }
+
+/** Every regex extraction runs, for the ReDoS check (tests/claims.redos.test.ts). */
+export const EXTRACT_REGEXES: readonly RegExp[] = [
+    QUANT_TYPE,
+    BASELINE_BEFORE,
+    CLAUSE_BREAK,
+    REFERS_BACK,
+    QUANT_SUBJECT,
+    ALIAS_DEFINITION,
+    ...BASELINES.map(([pattern]) => pattern)
+];

@@ -1,7 +1,7 @@
 import {defaultQuant, modelById} from "../catalog/lookup.js";
 import type {Catalog, CatalogModel} from "../catalog/schema.js";
 import {kindModule} from "./kinds/index.js";
-import {ClaimLinkSchema, type Claim, type ClaimLink, type ModelLink} from "./schema.js";
+import type {Claim, ClaimLink, ModelLink} from "./schema.js";
 
 /**
  * Linking: the catalog model (and its stand-in) and the quantization a claim is judged at.
@@ -35,7 +35,14 @@ export function linkClaim(claim: Claim, catalog: Catalog): ClaimLink {
         if (quant) quantSource = "default";
     }
     const notBenchmarkable = named && !named.benchmarkable ? named.notBenchmarkableReason : null;
-    return ClaimLinkSchema.parse({models, compared: null, quant, quantSource, unknownMention: null, notBenchmarkable});
+    return {
+        models,
+        compared: null,
+        quant,
+        quantSource,
+        unknownMention: null,
+        notBenchmarkable: notBenchmarkable ?? null
+    };
 }
 
 function proxyNote(model: CatalogModel, proxy: CatalogModel): string {

@@ -54,7 +54,7 @@ const PHRASES = PHRASE_QUANTITIES.map((entry) => escape(entry.phrase)).sort(byLe
 
 /** One scan finds every place a figure starts: set phrases first, then fractions, digits and number words. */
 const FIGURE_START = new RegExp(
-    `(?<![\\p{L}\\p{N}_.])(?:(?<phrase>${PHRASES.join("|")})|(?<fraction>${FRACTION})|(?<sign>[-−])?(?<digits>${DIGITS})|(?<word>${WORD_NUMBER}))(?![\\p{L}_]*\\p{N})`,
+    `(?<![\\p{L}\\p{N}_.])(?:(?<phrase>${PHRASES.join("|")})|(?<fraction>${FRACTION})|(?<sign>[-−])?(?<digits>${DIGITS})|(?<word>${WORD_NUMBER}))(?![\\p{L}_]{0,12}\\p{N})`,
     "giu"
 );
 
@@ -247,3 +247,12 @@ export function roundingHalfUnit(numberText: string, value: number): number {
     const significant = cleaned.length - trailingZeros;
     return 0.5 * 10 ** (significant > 0 ? trailingZeros : 0);
 }
+
+/** Every regex the tokenizer runs, for the ReDoS check (tests/claims.redos.test.ts). */
+export const TOKENIZER_REGEXES: readonly RegExp[] = [
+    FIGURE_START,
+    UNIT_AFTER,
+    BOUND_BEFORE,
+    NEGATION_BEFORE,
+    BOUND_AFTER
+];

@@ -1,12 +1,5 @@
 import Table from "cli-table3";
-import {
-    JsonCheckOutputSchema,
-    type CheckedClaim,
-    type IssueReport,
-    type JsonCheckOutput,
-    type JsonClaim,
-    type VerdictKind
-} from "./schema.js";
+import type {CheckedClaim, IssueReport, JsonCheckOutput, JsonClaim, VerdictKind} from "./schema.js";
 import {renderVerifiedNumbersMarkdown} from "./verified-numbers.js";
 
 /** Exporters for `llmproof check`: a terminal table, JSON, and a Markdown fact-check report. */
@@ -110,7 +103,7 @@ export function toJsonClaim(item: CheckedClaim): JsonClaim {
 }
 
 export function renderCheckJson(reports: readonly IssueReport[], version: string): JsonCheckOutput {
-    return JsonCheckOutputSchema.parse({
+    const output: JsonCheckOutput = {
         tool: "llmproof",
         version,
         issues: reports.map((report) => ({
@@ -123,7 +116,8 @@ export function renderCheckJson(reports: readonly IssueReport[], version: string
             warnings: report.warnings,
             error: report.error
         }))
-    });
+    };
+    return output;
 }
 
 function cell(text: string | null | undefined): string {

@@ -102,7 +102,8 @@ export function hubStatusError(status: number, what: string, host: string, token
         return new UserError(
             tokenSent
                 ? `${host} refused the token in HF_TOKEN for ${what} (401): check that the token is valid.`
-                : `${host} requires authentication for ${what} (401): the repo is gated or private (or does not exist); set HF_TOKEN to a token that has access.`
+                : `${host} requires authentication for ${what} (401): the repo is gated or private (or does not exist); set HF_TOKEN to a ` +
+                      `token that has access.`
         );
     if (status === 403)
         return new UserError(

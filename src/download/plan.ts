@@ -296,7 +296,8 @@ async function planCatalogModel(ref: string, options: PlanOptions): Promise<Mode
         const missing = paths.filter((path) => !listed!.has(path));
         if (missing.length > 0)
             throw new UserError(
-                `The catalog names ${missing[0]} for ${label}, but ${repo}${revisionSuffix(revision)} has no such file${suggestGgufFiles(listing)}; the catalog entry may be out of date.`
+                `The catalog names ${missing[0]} for ${label}, but ${repo}${revisionSuffix(revision)} has no such file${suggestGgufFiles(listing)}; ` +
+                    `the catalog entry may be out of date.`
             );
     }
     const plan: ModelPlan = {
@@ -326,7 +327,8 @@ function applyCatalogFacts(plan: ModelPlan, shas: (string | null)[], sizes: (num
                 planned.checksumSource = "catalog";
             } else if (planned.sha256 !== catalogSha) {
                 plan.warnings.push(
-                    `The catalog records SHA-256 ${catalogSha} for ${planned.label}, but the hub now lists ${planned.sha256}; verifying against the hub (the catalog entry may be out of date).`
+                    `The catalog records SHA-256 ${catalogSha} for ${planned.label}, but the hub now lists ${planned.sha256}; verifying against ` +
+                        `the hub (the catalog entry may be out of date).`
                 );
             }
         }

@@ -42,7 +42,9 @@ export class ProgressLine {
         const fraction = totalBytes > 0 ? Math.min(1, doneBytes / totalBytes) : 0;
         const speed = this.speed();
         const eta = speed > 0 && totalBytes > doneBytes ? formatDuration((totalBytes - doneBytes) / speed) : "--:--";
-        const figures = `${(fraction * 100).toFixed(1).padStart(5)}% ${formatBytes(doneBytes)} / ${formatBytes(totalBytes)}  ${formatBytes(speed)}/s  ETA ${eta}`;
+        const figures =
+            `${(fraction * 100).toFixed(1).padStart(5)}% ${formatBytes(doneBytes)} / ${formatBytes(totalBytes)}  ${formatBytes(speed)}/s ` +
+            ` ETA ${eta}`;
         // Fit one terminal line: the bar takes what is left, and goes (then the label shrinks) on narrow terminals.
         const columns = Math.max(20, (this.stream.columns ?? 80) - 1);
         let label = this.label;

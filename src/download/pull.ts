@@ -226,7 +226,8 @@ async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<
     const signal = context.signal == null ? stalled.signal : AbortSignal.any([context.signal, stalled.signal]);
 
     logInfo(
-        `Pulling ${plan.label} (${plan.files.length > 1 ? `${plan.files.length} parts, ` : ""}${totalBytes > 0 ? formatBytes(totalBytes) : "size unknown"}) into ${plan.files[0]!.place.dir}`
+        `Pulling ${plan.label} (${plan.files.length > 1 ? `${plan.files.length} parts, ` : ""}${totalBytes > 0 ? formatBytes(totalBytes) : "size unknown"}) ` +
+            `into ${plan.files[0]!.place.dir}`
     );
     // Whatever is downloading, so that an interruption can wait for the partial files to be closed.
     let active: {cancel(): Promise<void>} | undefined;
@@ -414,7 +415,8 @@ async function verifyFiles(plan: ModelPlan, paths: string[], verify: boolean): P
         if (actual !== planned.sha256) {
             const aside = await moveAside(path, "sha256-mismatch");
             failures.push(
-                `${planned.label} has SHA-256 ${actual} but the ${planned.checksumSource === "catalog" ? "catalog" : "hub's LFS listing"} says ${planned.sha256}; ` +
+                `${planned.label} has SHA-256 ${actual} but the ${planned.checksumSource === "catalog" ? "catalog" : "hub's LFS listing"} says ` +
+                    `${planned.sha256}; ` +
                     `the file was kept aside as ${aside}`
             );
             continue;

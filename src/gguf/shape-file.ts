@@ -1,10 +1,10 @@
-import {readFile} from "node:fs/promises";
 import type {z} from "zod";
 import {parse as parseYaml} from "yaml";
 import {resolveShape} from "./twin-layout.js";
 import {ModelShapeSchema} from "./shape.js";
 import type {ModelShape, ModelShapeInput} from "./shape.js";
 import {findShapePreset} from "./shape-presets.js";
+import {readTextFile} from "../util/fs.js";
 import {UserError, errorMessage} from "../util/errors.js";
 
 /** Shape fields that may be given one by one (flags) on top of a preset or a shape file. */
@@ -23,12 +23,8 @@ const REQUIRED_SHAPE_FIELDS: Array<[keyof ShapeOverrides, string]> = [
 
 /** Read a shape from a JSON or YAML file holding ModelShape fields (camelCase, as in `synth --json`'s "shape"). */
 export async function loadShapeFile(path: string): Promise<ShapeOverrides> {
-    let text: string;
-    try {
-        text = await readFile(path, "utf8");
-    } catch (error) {
-        throw new UserError(`Cannot read shape file ${path}: ${errorMessage(error)}.`, {cause: error});
-    }
+    // A regular text file of a plausible size only: a FIFO would hang the read.
+    const text = await readTextFile(path, {label: "the shape file", maxBytes: 1024 * 1024, strictText: true});
     let data: unknown;
     try {
         data = parseYaml(text);

@@ -101,7 +101,8 @@ export function renderTwinReport(report: TwinReport): string {
     const s = report.shape;
     lines.push(`file        ${report.path === "" ? "(dry run: nothing written)" : report.path}`);
     lines.push(
-        `size        ${report.fileBytes.toLocaleString("en-US")} bytes (${(report.fileBytes / 1e6).toFixed(1)} MB, ${formatBytes(report.fileBytes)}); header ${report.headerBytes.toLocaleString("en-US")} bytes`
+        `size        ${report.fileBytes.toLocaleString("en-US")} bytes (${(report.fileBytes / 1e6).toFixed(1)} MB, ${formatBytes(report.fileBytes)}); ` +
+            `header ${report.headerBytes.toLocaleString("en-US")} bytes`
     );
     lines.push(
         `parameters  ${report.parameterCount.toLocaleString("en-US")} (${formatCount(report.parameterCount)}) in ${report.tensorCount} tensors`

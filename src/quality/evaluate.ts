@@ -134,7 +134,8 @@ function fillLogits(map: ReadonlyMap<Token, number>, out: Float32Array, position
     // Keys of a Map are distinct, so size = vocabulary and every key in range means every token is there.
     if (map.size !== out.length)
         throw new Error(
-            `node-llama-cpp returned ${map.size} logits at position ${position}, expected one per vocabulary token (${out.length}); the sampler must have filtered them`
+            `node-llama-cpp returned ${map.size} logits at position ${position}, expected one per vocabulary token (${out.length}); the sampler ` +
+                `must have filtered them`
         );
     for (const [token, value] of map) {
         if (token < 0 || token >= out.length)

@@ -36,8 +36,12 @@ function caseFor(mutation: GgufMutation & {path: string}, command: string[]): Fu
     };
 }
 
-const QUICK =
-    /^(truncated at byte (8|24)|version 4|big-endian|key length 2147483653|array length 2\^27|n_dims 2\^31|tensor type 40|alignment 0|duplicate tensor names|architecture missing|attention.head_count 0)/;
+const QUICK = new RegExp(
+    [
+        "^(truncated at byte (8|24)|version 4|big-endian|key length 2147483653|array length 2\\^27|n_dims 2\\^31",
+        "tensor type 40|alignment 0|duplicate tensor names|architecture missing|attention.head_count 0)"
+    ].join("|")
+);
 const indexed = mutations
     .map((mutation, index) => [index, mutation.name] as const)
     .filter(([, name]) => FULL || QUICK.test(name));

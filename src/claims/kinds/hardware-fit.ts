@@ -17,8 +17,8 @@ import type {FigureContext, JudgeInput, KindModule} from "./types.js";
  */
 
 /** A run/fit verb tied to the hardware ("runs on", "fits in", "holds", "run … on my"). */
-const FIT_VERB =
-    /\b(?:runs?|running|ran|fits?|fitting|works?|loads?|squeez\w*|deploy\w*|usable)\b[^.;]{0,40}?\b(?:on|in|into|inside)\b|\bholds?\b|\boptimi[sz]ed for\b|\bdesigned for\b|\bbuilt for\b/i;
+export const FIT_VERB =
+    /\b(?:runs?|running|ran|fits?|fitting|works?|loads?|squeez\w*|deploy\w*|usable)\b[^.;]{0,40}?\b(?:on|in|into|inside)\b|\b(?:holds?|handles?|copes with|supports?)\b|\boptimi[sz]ed for\b|\bdesigned for\b|\bbuilt for\b/i;
 
 function classOf(text: string): HardwareClass | null {
     for (const entry of HARDWARE_CLASSES) if (entry.id !== "memory" && entry.pattern.test(text)) return entry;

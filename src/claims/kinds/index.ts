@@ -54,7 +54,7 @@ export interface PhraseDetector {
     find(text: string, context: PhraseContext): PhraseMatch[];
 }
 
-const SPEED_QUALITATIVE =
+export const SPEED_QUALITATIVE =
     /\b(latency improvement|lower latency|reduc\w+ latency|faster (?:inference|generation|responses|decoding|token generation)|speeds? up (?:inference|generation)|higher throughput|runs? faster)\b/i;
 
 export const PHRASE_DETECTORS: PhraseDetector[] = [

@@ -75,7 +75,7 @@ export const UNVERIFIABLE_PHRASES: {reason: string; pattern: RegExp; examples: s
     {
         reason: "a download, star or like count",
         pattern:
-            /\b(\d[\d.,]*\s?[kKmM]?\+?\s+(?:\w+\s+)?(?:downloads?|stars?|likes?|forks?|pulls?|upvotes?)|downloaded (?:more than |over |nearly )?[\d.,]+\s?(?:k|m|million|thousand)?\s*times|(?:downloads?|stars?|likes?)\b[^.]{0,30}?(?<![\p{L}_])(?:\d[\d,.]*\s?(?:[kKmM]\b|thousand|million)|\d{1,3}(?:,\d{3})+|\d{3,})|(?:passed|hit|reached|crossed) [\d.,]+\s?[kKmM]? (?:stars|downloads|likes)|more (?:downloads|likes|stars) than|most (?:downloaded|liked|starred))/iu,
+            /\b(\d[\d.,]*\s?[kKmM]?\+?\s+(?:[a-z]+\s+)?(?:downloads?|stars?|likes?|forks?|pulls?|upvotes?)|downloaded (?:more than |over |nearly )?[\d.,]+\s?(?:k|m|million|thousand)?\s*times|(?:downloads?|stars?|likes?)\b[^.]{0,30}?(?<![\p{L}_])(?:\d[\d,.]*\s?(?:[kKmM]\b|thousand|million)|\d{1,3}(?:,\d{3})+|\d{3,})|(?:passed|hit|reached|crossed) [\d.,]+\s?[kKmM]? (?:stars|downloads|likes)|more (?:downloads|likes|stars) than|most (?:downloaded|liked|starred))/iu,
         examples: [
             "Qwen3-Next hub downloads this week 9.8k",
             "downloaded more than 20 million times",

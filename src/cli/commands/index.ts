@@ -9,6 +9,8 @@ import {registerQualityCommand} from "./quality.js";
 import {registerEngineCommand} from "./engine.js";
 import {registerEstimateCommand} from "./estimate.js";
 import {registerCompareCommand} from "./compare.js";
+import {registerLadderCommand} from "./ladder.js";
+import {registerReportCommand} from "./report.js";
 
 /**
  * One file per sub-command. Each registrar only declares arguments and options; its action
@@ -26,5 +28,7 @@ export const commandRegistrars: CommandRegistrar[] = [
     registerQualityCommand,
     registerEngineCommand,
     registerEstimateCommand,
-    registerCompareCommand
+    registerCompareCommand,
+    registerLadderCommand,
+    registerReportCommand
 ];

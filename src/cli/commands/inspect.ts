@@ -12,7 +12,8 @@ export function registerInspectCommand(program: Command): void {
     program
         .command("inspect")
         .description(
-            "Facts about a GGUF model from its header: parameters, tensor types, bits per weight, size reduction, memory estimate. Remote files: only the header is read."
+            "Facts about a GGUF model from its header: parameters, tensor types, bits per weight, size reduction, memory estimate. Remote " +
+                "files: only the header is read."
         )
         .argument(
             "<model>",

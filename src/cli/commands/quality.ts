@@ -17,7 +17,8 @@ export function registerQualityCommand(program: Command): void {
     program
         .command("quality")
         .description(
-            "Quality loss of quantized models versus a baseline: perplexity, KL divergence, top-token agreement and Δp on one text, computed as llama-perplexity --kl-divergence does."
+            "Quality loss of quantized models versus a baseline: perplexity, KL divergence, top-token agreement and Δp on one text, computed " +
+                "as llama-perplexity --kl-divergence does."
         )
         .argument("<baseline>", "the reference GGUF (e.g. the F16/F32 model)")
         .argument("<candidate...>", "GGUF files to compare with it (e.g. its quantizations)")
@@ -59,7 +60,9 @@ export function registerQualityCommand(program: Command): void {
             printData(options.output === "-" || options.json ? json : renderQualityTable(report));
             if (report.failed.length > 0) {
                 const {UserError} = await import("../../util/errors.js");
-                const names = report.failed.map((failure) => `${failure.fileName} (${failure.reason})`).join("; ");
+                const names = report.failed
+                    .map((failure) => `${failure.fileName} (${failure.reason.replace(/\.$/, "")})`)
+                    .join("; ");
                 throw new UserError(
                     `${report.failed.length} of ${candidates.length} candidates could not be measured: ${names}` +
                         (options.output !== undefined && options.output !== "-"

@@ -51,7 +51,8 @@ export function registerSynthCommand(program: Command): void {
     program
         .command("synth")
         .description(
-            "Write a shape-twin: a GGUF with a real model's tensor shapes and llama.cpp quantization layout but random weights (for speed and memory tests without the weights)."
+            "Write a shape-twin: a GGUF with a real model's tensor shapes and llama.cpp quantization layout but random weights (for speed and " +
+                "memory tests without the weights)."
         )
         .option("--preset <name>", "a named shape (see --list-presets), e.g. qwen2.5-0.5b")
         .option(
