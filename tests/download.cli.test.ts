@@ -165,8 +165,7 @@ describe("llmproof pull", () => {
         const mismatch = await runCli(["pull", "hf:test/bad/tiny-Q8_0.gguf", "--json"]);
         expectOneLineError(
             mismatch,
-            /^llmproof: Checksum verification failed: hf:test\/bad\/tiny-Q8_0\.gguf has SHA-256 [0-9a-f]{64} but the hub's LFS listing says ' +
-                '(cd){32}; the file was kept aside as .*tiny-Q8_0.gguf.sha256-mismatch./m'
+            /^llmproof: Checksum verification failed: hf:test\/bad\/tiny-Q8_0\.gguf has SHA-256 [0-9a-f]{64} but the hub's LFS listing says (cd){32}; the file was kept aside as .*tiny-Q8_0\.gguf\.sha256-mismatch\./m
         );
         expect(mismatch.code).toBe(3);
 

@@ -55,7 +55,8 @@ export const MAX_ISSUE_BYTES = 50 * 1024 * 1024;
 export async function checkIssue(text: string, options: CheckOptions): Promise<IssueReport> {
     if (text.length > MAX_ISSUE_BYTES)
         throw new UserError(
-            `The issue ${options.issueName ?? "text"} is ${Math.round(text.length / 1024 / 1024)} MB; check reads issues up to ${MAX_ISSUE_BYTES / 1024 / 1024} MB.`
+            `The issue ${options.issueName ?? "text"} is ${Math.round(text.length / 1024 / 1024)} MB; check reads issues up to ` +
+                `${MAX_ISSUE_BYTES / 1024 / 1024} MB.`
         );
     const evidenceOptions: EvidenceOptions = {
         offline: options.offline ?? false,

@@ -329,9 +329,9 @@ function readMarkdown(text: string, builder: Builder): void {
                 const lines = value.split("\n").filter((line) => line.trim());
                 const boxes = lines.map(splitBoxLine);
                 if (lines.length >= 2 && boxes.every((box) => box !== null)) {
-                    lines.forEach((line, index) =>
-                        builder.boxLine(boxes[index]!.label, boxes[index]!.value, offset, line.trim())
-                    );
+                    lines.forEach((line, index) => {
+                        builder.boxLine(boxes[index]!.label, boxes[index]!.value, offset, line.trim());
+                    });
                 } else {
                     builder.prose(value, offset, "body", quoted);
                     lastProse = value;

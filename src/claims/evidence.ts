@@ -522,7 +522,9 @@ async function benchOnce(
     return {
         speed: {
             tokensPerSecond: run.tg.tokensPerSecond.mean,
-            setting: `tg16 on ${run.provenance.cpu.model}, ${threads} thread${threads === 1 ? "" : "s"}${run.provenance.backend && run.provenance.backend !== "cpu" ? `, ${run.provenance.backend}` : ""}`
+            setting:
+                `tg16 on ${run.provenance.cpu.model}, ${threads} ` +
+                `thread${threads === 1 ? "" : "s"}${run.provenance.backend && run.provenance.backend !== "cpu" ? `, ${run.provenance.backend}` : ""}`
         },
         peakRssBytes: run.peakRssBytes,
         estimate: run.memoryEstimate ? Math.max(run.memoryEstimate.ramBytes, run.memoryEstimate.vramBytes) : null
@@ -561,7 +563,9 @@ async function measureTwin(
     const expected = facts.fileBytes.get(quant)?.value ?? (facts.params ? (facts.params.value * 5) / 8 : null);
     if (expected != null && expected > options.twinMaxBytes)
         throw new Error(
-            `a ${quant} twin of ${model.name} would be about ${(expected / GB).toFixed(1)} GB, over the twin limit of ${(options.twinMaxBytes / GB).toFixed(1)} GB (raise --twin-max-gb)`
+            `a ${quant} twin of ${model.name} would be about ${(expected / GB).toFixed(1)} GB, ` +
+                `over the twin limit of ${(options.twinMaxBytes / GB).toFixed(1)} ` +
+                `GB (raise --twin-max-gb)`
         );
     const {writeTwinGguf} = await import("../gguf/synth.js");
     const {inspectGguf} = await import("../gguf/inspect.js");

@@ -39,7 +39,7 @@ export interface Quantity {
     digits: boolean;
 }
 
-const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 const byLength = (a: string, b: string): number => b.length - a.length;
 
 const DIGITS = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+`;
@@ -50,11 +50,12 @@ const WORD_NUMBER = `(?:(?:${TENS.join("|")})[-\\s](?:${ONES.join("|")})|${WORD_
 const NUMERATORS = ["a", "an", ...ONES].sort(byLength);
 const DENOMINATORS = Object.keys(FRACTION_DENOMINATORS).sort(byLength);
 const FRACTION = `(?:(?:${NUMERATORS.join("|")})[-\\s]+(?:${DENOMINATORS.join("|")})|half)`;
-const PHRASES = PHRASE_QUANTITIES.map((entry) => escape(entry.phrase)).sort(byLength);
+const PHRASES = PHRASE_QUANTITIES.map((entry) => escapeRegExp(entry.phrase)).sort(byLength);
 
 /** One scan finds every place a figure starts: set phrases first, then fractions, digits and number words. */
 const FIGURE_START = new RegExp(
-    `(?<![\\p{L}\\p{N}_.])(?:(?<phrase>${PHRASES.join("|")})|(?<fraction>${FRACTION})|(?<sign>[-−])?(?<digits>${DIGITS})|(?<word>${WORD_NUMBER}))(?![\\p{L}_]{0,12}\\p{N})`,
+    `(?<![\\p{L}\\p{N}_.])(?:(?<phrase>${PHRASES.join("|")})|(?<fraction>${FRACTION})|` +
+        `(?<sign>[-−])?(?<digits>${DIGITS})|(?<word>${WORD_NUMBER}))(?![\\p{L}_]{0,12}\\p{N})`,
     "giu"
 );
 
@@ -69,7 +70,7 @@ const SINGLE_LETTER = /^[a-z]$/i;
 /** A unit right after a number: words may follow a space or hyphen ("4-bit", "2.5 gigs"), letters must touch ("80B"). */
 const UNIT_AFTER = new RegExp(
     `(?:${SPELLINGS.map(({spelling}) => {
-        const body = escape(spelling);
+        const body = escapeRegExp(spelling);
         if (SINGLE_LETTER.test(spelling)) return `(?<![\\s-])${body}`;
         if (/^[%×]$/.test(spelling)) return `\\s?${body}`;
         return `[\\s-]?${body}`;
@@ -90,19 +91,19 @@ const BOUND_PHRASES = BOUNDS.flatMap((entry) => entry.phrases.map((phrase) => ({
     byLength(a.phrase, b.phrase)
 );
 const BOUND_BEFORE = new RegExp(
-    `(?:^|(?<![\\p{L}\\p{N}]))(?<bound>${BOUND_PHRASES.map(({phrase}) => escape(phrase)).join("|")})[\\s"“'‘(]*$`,
+    `(?:^|(?<![\\p{L}\\p{N}]))(?<bound>${BOUND_PHRASES.map(({phrase}) => escapeRegExp(phrase)).join("|")})[\\s"“'‘(]*$`,
     "iu"
 );
 const BOUND_INDEX = new Map(BOUND_PHRASES.map(({phrase, entry}) => [phrase.toLowerCase(), entry]));
 const NEGATION_BEFORE = new RegExp(
-    `(?<![\\p{L}])(?:${[...NEGATIONS.phrases].sort(byLength).map(escape).join("|")})[\\s"“'‘(]*$`,
+    `(?<![\\p{L}])(?:${[...NEGATIONS.phrases].sort(byLength).map(escapeRegExp).join("|")})[\\s"“'‘(]*$`,
     "iu"
 );
 const AFTER_PHRASES = BOUNDS_AFTER.flatMap((entry) => entry.phrases.map((phrase) => ({phrase, entry}))).sort((a, b) =>
     byLength(a.phrase, b.phrase)
 );
 const BOUND_AFTER = new RegExp(
-    `\\s*(?:${AFTER_PHRASES.map(({phrase}) => escape(phrase)).join("|")})(?![\\p{L}\\p{N}])`,
+    `\\s*(?:${AFTER_PHRASES.map(({phrase}) => escapeRegExp(phrase)).join("|")})(?![\\p{L}\\p{N}])`,
     "iuy"
 );
 

@@ -93,7 +93,10 @@ function headline(result: Finding, claim: Claim, link: ClaimLink): string {
         case "matches":
         case "bound-holds":
         case "negation-holds":
-            return `True: ${result.subject} is ${actual ?? "as claimed"}${result.reason === "negation-holds" ? `, not ${claimed}` : `, which fits "${claimed}"`}.`;
+            return (
+                `True: ${result.subject} is ` +
+                `${actual ?? "as claimed"}${result.reason === "negation-holds" ? `, not ${claimed}` : `, which fits "${claimed}"`}.`
+            );
         case "differs":
         case "bound-fails":
         case "negation-fails":
@@ -109,9 +112,15 @@ function headline(result: Finding, claim: Claim, link: ClaimLink): string {
         case "does-not-fit":
             return `False: ${result.subject} needs about ${actual}; ${result.claimed ? formatAmount(result.claimed) : "that memory"} cannot hold it.`;
         case "tight-fit":
-            return `Not settled: ${result.subject} needs about ${actual}, too close to ${result.claimed ? formatAmount(result.claimed) : "the memory"} to call without a run.`;
+            return (
+                `Not settled: ${result.subject} needs about ${actual}, too close to ${result.claimed ? formatAmount(result.claimed) : "the memory"} ` +
+                `to call without a run.`
+            );
         case "class-partial":
-            return `Not settled: ${result.subject} needs about ${actual}; ${result.facts.filter((fact) => fact.startsWith("true only") || fact.startsWith("no consumer")).join("; ")}.`;
+            return (
+                `Not settled: ${result.subject} needs about ${actual}; ` +
+                `${result.facts.filter((fact) => fact.startsWith("true only") || fact.startsWith("no consumer")).join("; ")}.`
+            );
         case "class-none":
             return `False: ${result.subject} needs about ${actual}; no ${
                 result.estimate?.kind === "hardware-fit"
@@ -130,7 +139,10 @@ function headline(result: Finding, claim: Claim, link: ClaimLink): string {
                 : `Not settled: ${claimed} is within what ${where} allows (at most ${bound} for ${result.subject}); only a run on that hardware settles it.`;
         }
         case "physics-limit":
-            return `False: ${claimed} is impossible: token generation is memory-bound, so ${result.subject} cannot exceed ${result.band ? `${result.band.high.toFixed(2)}x` : "the size ratio"}${actual ? ` (measured: ${actual})` : ""}.`;
+            return (
+                `False: ${claimed} is impossible: token generation is memory-bound, so ${result.subject} cannot exceed ` +
+                `${result.band ? `${result.band.high.toFixed(2)}x` : "the size ratio"}${actual ? ` (measured: ${actual})` : ""}.`
+            );
         case "no-model":
             return `Not settled: the claim names no model or quantization the catalog knows, so there is nothing to check it against.`;
         case "unknown-model":

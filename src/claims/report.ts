@@ -33,7 +33,8 @@ export function renderCheckTable(report: IssueReport): string {
     if (report.error) return `${report.issue}\n  not checked: ${report.error}\n`;
     if (report.claims.length > TABLE_ROW_LIMIT) {
         const lines = [
-            `${report.issue}: ${report.claims.length} claims: ${report.counts.supported} supported, ${report.counts.refuted} refuted, ${report.counts.inconclusive} inconclusive, ${report.counts.unverifiable} unverifiable`
+            `${report.issue}: ${report.claims.length} claims: ${report.counts.supported} supported, ${report.counts.refuted} refuted, ` +
+                `${report.counts.inconclusive} inconclusive, ${report.counts.unverifiable} unverifiable`
         ];
         for (const item of report.claims)
             lines.push(
@@ -43,7 +44,8 @@ export function renderCheckTable(report: IssueReport): string {
     }
     const header =
         `${report.issue}${report.title ? ` — ${report.title}` : ""}\n` +
-        `${report.claims.length} claims: ${report.counts.supported} supported, ${report.counts.refuted} refuted, ${report.counts.inconclusive} inconclusive, ${report.counts.unverifiable} unverifiable` +
+        `${report.claims.length} claims: ${report.counts.supported} supported, ${report.counts.refuted} refuted, ${report.counts.inconclusive} ` +
+        `inconclusive, ${report.counts.unverifiable} unverifiable` +
         `${report.mode.offline ? " (offline: catalog facts and twins only)" : ""}\n`;
     const table = new Table({
         head: ["id", "kind", "claimed", "model", "verdict", "actual", "evidence"],
@@ -72,7 +74,8 @@ export function renderCheckTable(report: IssueReport): string {
         .filter((item) => item.verdict.verdict === "refuted" || item.verdict.verdict === "inconclusive")
         .map(
             (item) =>
-                `  ${item.claim.id} ${item.verdict.verdict}: ${item.verdict.note}${item.verdict.command ? `\n      to get the evidence: ${item.verdict.command}` : ""}`
+                `  ${item.claim.id} ${item.verdict.verdict}: ` +
+                `${item.verdict.note}${item.verdict.command ? `\n      to get the evidence: ${item.verdict.command}` : ""}`
         );
     return `${header + table.toString()}\n${notes.length > 0 ? `notes:\n${notes.join("\n")}\n` : ""}`;
 }
@@ -135,7 +138,8 @@ export function renderCheckMarkdown(reports: readonly IssueReport[]): string {
             ""
         );
         parts.push(
-            `**${report.claims.length} claims:** ${report.counts.supported} supported, ${report.counts.refuted} refuted, ${report.counts.inconclusive} inconclusive, ${report.counts.unverifiable} unverifiable.`,
+            `**${report.claims.length} claims:** ${report.counts.supported} supported, ${report.counts.refuted} refuted, ${report.counts.inconclusive} ` +
+                `inconclusive, ${report.counts.unverifiable} unverifiable.`,
             ""
         );
         parts.push(
@@ -146,8 +150,14 @@ export function renderCheckMarkdown(reports: readonly IssueReport[]): string {
             const why = item.verdict.command
                 ? `${item.verdict.note} To get the evidence: \`${item.verdict.command}\``
                 : item.verdict.note;
+            const quoted =
+                item.claim.source === "metric-box"
+                    ? `${item.claim.box!.label} ${item.claim.claimed.text}`
+                    : item.claim.quote;
             parts.push(
-                `| ${item.claim.id} | “${cell(item.claim.source === "metric-box" ? `${item.claim.box!.label} ${item.claim.claimed.text}` : item.claim.quote)}” | ${item.claim.kind} | ${cell(modelName(item))} | ${MARK[item.verdict.verdict]} | ${cell(item.verdict.actual)} | ${item.verdict.evidenceLevel ?? ""} | ${cell(why)} |`
+                `| ${item.claim.id} | “${cell(quoted)}” ` +
+                    `| ${item.claim.kind} | ${cell(modelName(item))} | ${MARK[item.verdict.verdict]} | ${cell(item.verdict.actual)} | ` +
+                    `${item.verdict.evidenceLevel ?? ""} | ${cell(why)} |`
             );
         }
         parts.push("");

@@ -3,6 +3,10 @@ import {referenceBits} from "./baseline.js";
 import {fromBand, judgeBand, modelLabel, provenance, sourceOf, TOLERANCE} from "./shared.js";
 import type {KindModule} from "./types.js";
 
+/** Words after "4-bit" that make it a type named by its width ("4-bit quantization"), not a bpw figure. */
+const TYPE_WIDTH_FOLLOWER =
+    /^(quant\w*|gguf|models?|weights|versions?|variants?|files?|builds?|checkpoints?|precision|baseline|original|release|floats?|integers?|kernels?|k-quants?|and|or)\b/;
+
 /** "about 4.9 bits per weight", "8.5 bpw", `Q4_K_M is not "4-bit"`, a "Bits per weight" column. */
 export const bitsPerWeight: KindModule<"bits-per-weight"> = {
     kind: "bits-per-weight",
@@ -16,14 +20,7 @@ export const bitsPerWeight: KindModule<"bits-per-weight"> = {
         const after = context.after.split(" ").slice(0, 2).join(" ");
         const before = context.before.split(" ").slice(-2).join(" ");
         // "4-bit quantization", "than the 16-bit file": a type named by its width, not a bpw figure.
-        if (
-            q.comparator !== "not" &&
-            /^[a-z]/.test(after) &&
-            /^(quant\w*|gguf|models?|weights|versions?|variants?|files?|builds?|checkpoints?|precision|baseline|original|release|floats?|integers?|kernels?|k-quants?|and|or)\b/.test(
-                after
-            )
-        )
-            return null;
+        if (q.comparator !== "not" && /^[a-z]/.test(after) && TYPE_WIDTH_FOLLOWER.test(after)) return null;
         if (/\b(than|vs\.?|versus|from|off|against|of)( the| its)?$/.test(before)) return null;
         if (q.value >= 16 && q.comparator !== "not") return null;
         return {score: context.where === "body" ? 0.85 : 0.9};

@@ -105,7 +105,9 @@ export const sizeReduction: KindModule<"size-reduction"> = {
             });
         }
         return fromBand(judgeBand(actual, claimedValue, claim.claimed, TOLERANCE.percent, 1, true), {
-            subject: `the ${quant} file of ${modelLabel(facts)} against ${base.name}${claim.claimed.baseline ? "" : " (no baseline named: the released 16-bit weights)"}`,
+            subject:
+                `the ${quant} file of ${modelLabel(facts)} against ` +
+                `${base.name}${claim.claimed.baseline ? "" : " (no baseline named: the released 16-bit weights)"}`,
             actual: {value: actual, unit: "%"},
             claimed: claimedAmount,
             baseline: base.name,
