@@ -1,6 +1,8 @@
 import type {Catalog} from "../../catalog/schema.js";
 import type {ModelFacts, Sourced} from "../evidence.js";
+import type {Amount, Finding, Reading} from "../findings.js";
 import type {Baseline} from "../schema.js";
+import {type BandResult, fromBand, provenance, sourceOf} from "./shared.js";
 
 /**
  * Sizes a reduction or ratio is measured against. A baseline the claim names is used as named;
@@ -51,4 +53,47 @@ export function referenceBaselineBits(baseline: Baseline | null, sixteen: number
     if (baseline === "FP32" || baseline === "full-precision") return {name: "FP32", bits: 32};
     if (baseline === "Q8_0") return null;
     return {name: baseline === "BF16" ? "BF16" : baseline === "F16" ? "F16" : "16-bit", bits: sixteen};
+}
+
+/**
+ * Judge a figure that compares one quant's file with a baseline's size (a ratio "3.3x smaller" or a
+ * saving "69%"): the figure against the baseline the claim names (16-bit when it names none), the
+ * other baselines as readings, and both sizes as the basis. `measure` turns the two byte counts
+ * into the claim's unit; `band` is that unit's tolerance.
+ */
+export function judgeAgainstBaselines(options: {
+    claimedAmount: Amount;
+    facts: ModelFacts;
+    quant: string;
+    file: Sourced<number>;
+    base: BaselineSize;
+    unit: "x" | "%";
+    measure: (fileBytes: number, baselineBytes: number) => number;
+    band: (value: number) => BandResult;
+    subject: string;
+}): Finding {
+    const {claimedAmount, facts, quant, file, base, unit, measure, band} = options;
+    const readings: Reading[] = [];
+    for (const other of READING_BASELINES) {
+        const alt = baselineSize(facts, other);
+        if (!alt || alt.name === base.name || alt.bytes.value === base.bytes.value || other === quant) continue;
+        const value = measure(file.value, alt.bytes.value);
+        readings.push({
+            label: `against ${alt.name}`,
+            actual: {value, unit},
+            holds: band(value).verdict === "supported"
+        });
+    }
+    const actual = measure(file.value, base.bytes.value);
+    return fromBand(band(actual), {
+        subject: options.subject,
+        actual: {value: actual, unit},
+        claimed: claimedAmount,
+        baseline: base.name,
+        readings,
+        basis: [
+            provenance(`${quant} file`, file, "bytes", sourceOf(file.level, facts), "GB"),
+            provenance(`${base.name} size`, base.bytes, "bytes", sourceOf(base.bytes.level, facts), "GB")
+        ]
+    });
 }

@@ -1,7 +1,7 @@
 import {CUES} from "../lexicon/cues.js";
-import {finding, type Reading} from "../findings.js";
-import {baselineSize, READING_BASELINES, referenceBaselineBits, referenceBits} from "./baseline.js";
-import {fromBand, judgeBand, modelLabel, noModel, provenance, sourceOf, TOLERANCE} from "./shared.js";
+import {finding} from "../findings.js";
+import {baselineSize, judgeAgainstBaselines, referenceBaselineBits, referenceBits} from "./baseline.js";
+import {fromBand, judgeBand, modelLabel, noModel, TOLERANCE} from "./shared.js";
 import type {KindModule} from "./types.js";
 
 /**
@@ -96,28 +96,16 @@ export const sizeRatio: KindModule<"size-ratio"> = {
                 claimed: claimedAmount,
                 command: `llmproof inspect ${facts.measured.id}`
             });
-        const actual = base.bytes.value / file.value;
-        const readings: Reading[] = [];
-        for (const other of READING_BASELINES) {
-            const alt = baselineSize(facts, other);
-            if (!alt || alt.name === base.name || alt.bytes.value === base.bytes.value || other === quant) continue;
-            const value = alt.bytes.value / file.value;
-            readings.push({
-                label: `against ${alt.name}`,
-                actual: {value, unit: "x"},
-                holds: judgeBand(value, claimedValue, claim.claimed, TOLERANCE.ratio).verdict === "supported"
-            });
-        }
-        return fromBand(judgeBand(actual, claimedValue, claim.claimed, TOLERANCE.ratio), {
-            subject: `the ${quant} file of ${modelLabel(facts)} against ${base.name}`,
-            actual: {value: actual, unit: "x"},
-            claimed: claimedAmount,
-            baseline: base.name,
-            readings,
-            basis: [
-                provenance(`${quant} file`, file, "bytes", sourceOf(file.level, facts), "GB"),
-                provenance(`${base.name} size`, base.bytes, "bytes", sourceOf(base.bytes.level, facts), "GB")
-            ]
+        return judgeAgainstBaselines({
+            claimedAmount,
+            facts,
+            quant,
+            file,
+            base,
+            unit: "x",
+            measure: (fileBytes, baselineBytes) => baselineBytes / fileBytes,
+            band: (value) => judgeBand(value, claimedValue, claim.claimed, TOLERANCE.ratio),
+            subject: `the ${quant} file of ${modelLabel(facts)} against ${base.name}`
         });
     },
     examples: [

@@ -1,7 +1,13 @@
 import {CUES} from "../lexicon/cues.js";
 import {finding, type Reading} from "../findings.js";
-import {baselineSize, READING_BASELINES, referenceBaselineBits, referenceBits} from "./baseline.js";
-import {fromBand, judgeBand, modelLabel, noModel, provenance, sourceOf, TOLERANCE} from "./shared.js";
+import {
+    baselineSize,
+    judgeAgainstBaselines,
+    READING_BASELINES,
+    referenceBaselineBits,
+    referenceBits
+} from "./baseline.js";
+import {fromBand, judgeBand, modelLabel, noModel, TOLERANCE} from "./shared.js";
 import type {KindModule} from "./types.js";
 
 /** "Q4_K_M vs BF16 -69%", "saves well over 60% vs BF16", "trims roughly 75% off FP32 weights": percent smaller than a baseline. */
@@ -92,30 +98,18 @@ export const sizeReduction: KindModule<"size-reduction"> = {
                 claimed: claimedAmount,
                 command: `llmproof inspect ${facts.measured.id}`
             });
-        const actual = (1 - file.value / base.bytes.value) * 100;
-        const readings: Reading[] = [];
-        for (const other of READING_BASELINES) {
-            const alt = baselineSize(facts, other);
-            if (!alt || alt.name === base.name || alt.bytes.value === base.bytes.value || other === quant) continue;
-            const value = (1 - file.value / alt.bytes.value) * 100;
-            readings.push({
-                label: `against ${alt.name}`,
-                actual: {value, unit: "%"},
-                holds: judgeBand(value, claimedValue, claim.claimed, TOLERANCE.percent, 1, true).verdict === "supported"
-            });
-        }
-        return fromBand(judgeBand(actual, claimedValue, claim.claimed, TOLERANCE.percent, 1, true), {
+        return judgeAgainstBaselines({
+            claimedAmount,
+            facts,
+            quant,
+            file,
+            base,
+            unit: "%",
+            measure: (fileBytes, baselineBytes) => (1 - fileBytes / baselineBytes) * 100,
+            band: (value) => judgeBand(value, claimedValue, claim.claimed, TOLERANCE.percent, 1, true),
             subject:
                 `the ${quant} file of ${modelLabel(facts)} against ` +
-                `${base.name}${claim.claimed.baseline ? "" : " (no baseline named: the released 16-bit weights)"}`,
-            actual: {value: actual, unit: "%"},
-            claimed: claimedAmount,
-            baseline: base.name,
-            readings,
-            basis: [
-                provenance(`${quant} file`, file, "bytes", sourceOf(file.level, facts), "GB"),
-                provenance(`${base.name} size`, base.bytes, "bytes", sourceOf(base.bytes.level, facts), "GB")
-            ]
+                `${base.name}${claim.claimed.baseline ? "" : " (no baseline named: the released 16-bit weights)"}`
         });
     },
     examples: [
