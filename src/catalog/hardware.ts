@@ -298,19 +298,10 @@ export interface HardwareMention {
  */
 export function findHardwareInText(file: HardwareFile, text: string): HardwareMention[] {
     const candidates: HardwareMention[] = [];
-    const names = [
-        ...file.devices.flatMap((device) => [device.name, ...device.aliases]),
-        ...file.classes.flatMap((entry) => [entry.name, ...entry.aliases])
-    ];
-    const memory = String.raw`(?:\d+(?:\.\d+)?\s*-?\s*(?:GB|GiB)\s+)?`;
-    const patterns = [
-        ...names.map(
-            (name) => `${memory}${namePattern(name)}(?:\\s+(?:with\\s+)?\\d+(?:\\.\\d+)?\\s*-?\\s*(?:GB|GiB))?`
-        ),
-        String.raw`\d+(?:\.\d+)?\s*-?\s*(?:GB|GiB)\s+(?:GPU|graphics card|video card|card)s?`
-    ];
-    for (const pattern of patterns) {
-        const regex = new RegExp(`(?<![\\p{L}\\p{Nd}])${pattern}(?![\\p{L}\\p{Nd}])`, "giu");
+    const {any, each} = mentionPatternsOf(file);
+    // Most sentences name no hardware: one scan for any name settles them.
+    if (!any.test(text)) return [];
+    for (const regex of each) {
         for (const match of text.matchAll(regex)) {
             const target = findHardware(file, match[0]);
             if (target != null && target.members.length > 0)
@@ -323,6 +314,33 @@ export function findHardwareInText(file: HardwareFile, text: string): HardwareMe
         if (chosen.every((taken) => candidate.end <= taken.start || candidate.start >= taken.end))
             chosen.push(candidate);
     return chosen.sort((a, b) => a.start - b.start);
+}
+
+const mentionPatterns = new WeakMap<HardwareFile, {any: RegExp; each: RegExp[]}>();
+
+/**
+ * One pattern per device, class and alias name (a memory size before or after it allowed), compiled
+ * once per file, and one that finds whether any name is there at all (each match of a full pattern
+ * holds a match of it).
+ */
+function mentionPatternsOf(file: HardwareFile): {any: RegExp; each: RegExp[]} {
+    const cached = mentionPatterns.get(file);
+    if (cached) return cached;
+    const names = [
+        ...file.devices.flatMap((device) => [device.name, ...device.aliases]),
+        ...file.classes.flatMap((entry) => [entry.name, ...entry.aliases])
+    ].map(namePattern);
+    const memory = String.raw`(?:\d+(?:\.\d+)?\s*-?\s*(?:GB|GiB)\s+)?`;
+    const memoryAfter = String.raw`(?:\s+(?:with\s+)?\d+(?:\.\d+)?\s*-?\s*(?:GB|GiB))?`;
+    const card = String.raw`\d+(?:\.\d+)?\s*-?\s*(?:GB|GiB)\s+(?:GPU|graphics card|video card|card)s?`;
+    const bounded = (pattern: string, flags: string) =>
+        new RegExp(`(?<![\\p{L}\\p{Nd}])${pattern}(?![\\p{L}\\p{Nd}])`, flags);
+    const compiled = {
+        any: bounded(`(?:${[...names, card].join("|")})`, "iu"),
+        each: [...names.map((name) => `${memory}${name}${memoryAfter}`), card].map((pattern) => bounded(pattern, "giu"))
+    };
+    mentionPatterns.set(file, compiled);
+    return compiled;
 }
 
 function namePattern(name: string): string {

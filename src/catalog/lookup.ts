@@ -120,20 +120,34 @@ export function findKeyProblems(
 interface KeyIndex {
     byId: Map<string, CatalogModel>;
     byKey: Map<string, CatalogModel>;
-    entries: {key: string; written: string; model: CatalogModel}[];
+    entries: KeyEntry[];
+    /** Entries by the first PREFIX characters of their key, for one pass over a text. */
+    byPrefix: Map<string, KeyEntry[]>;
 }
+
+interface KeyEntry {
+    key: string;
+    written: string;
+    model: CatalogModel;
+}
+
+/** Keys shorter than this are refused by catalog validation, so nearly every key has a prefix of this length. */
+const PREFIX = 4;
 
 const keyIndexes = new WeakMap<Catalog, KeyIndex>();
 
 function keyIndexOf(catalog: Catalog): KeyIndex {
     let index = keyIndexes.get(catalog);
     if (index == null) {
-        index = {byId: new Map(), byKey: new Map(), entries: []};
+        index = {byId: new Map(), byKey: new Map(), entries: [], byPrefix: new Map()};
         for (const model of catalog.models) {
             index.byId.set(model.id, model);
             for (const {key, written} of modelKeys(model)) {
                 if (!index.byKey.has(key)) index.byKey.set(key, model);
-                index.entries.push({key, written, model});
+                const entry = {key, written, model};
+                index.entries.push(entry);
+                const prefix = key.slice(0, PREFIX);
+                index.byPrefix.set(prefix, [...(index.byPrefix.get(prefix) ?? []), entry]);
             }
         }
         keyIndexes.set(catalog, index);
@@ -214,7 +228,8 @@ function isEdge(text: string, before: number, after: number): boolean {
  * longest wins ("Qwen3-4B-vanilla-checkpoints" is one mention, not also "Qwen3-4B").
  */
 export function findModelsInText(catalog: Catalog, text: string): ModelMention[] {
-    const entries = keyIndexOf(catalog).entries;
+    const {entries, byPrefix} = keyIndexOf(catalog);
+    const short = entries.filter((entry) => entry.key.length < PREFIX);
     const candidates: ModelMention[] = [];
     let segmentStart = 0;
     const segments: {start: number; end: number}[] = [];
@@ -228,8 +243,11 @@ export function findModelsInText(catalog: Catalog, text: string): ModelMention[]
         const keyChars = keyCharsOf(text.slice(segment.start, segment.end), segment.start);
         if (keyChars.length === 0) continue;
         const stream = keyChars.map((item) => item.char).join("");
-        for (const entry of entries) {
-            for (let at = stream.indexOf(entry.key); at !== -1; at = stream.indexOf(entry.key, at + 1)) {
+        // Every place a key starts: the entries sharing the prefix there, or (never in a valid catalog) a shorter key.
+        for (let at = 0; at < stream.length; at++) {
+            const sharing = byPrefix.get(stream.slice(at, at + PREFIX));
+            for (const entry of short.length === 0 ? (sharing ?? []) : [...(sharing ?? []), ...short]) {
+                if (!stream.startsWith(entry.key, at)) continue;
                 const start = keyChars[at]!.start;
                 const end = keyChars[at + entry.key.length - 1]!.end;
                 if (!isEdge(text, start - 1, end)) continue;

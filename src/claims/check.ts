@@ -94,9 +94,17 @@ export async function checkIssue(text: string, options: CheckOptions): Promise<I
                 for (const facts of gathered[index]!.facts)
                     await estimator.prepare(facts.named.id, facts.fileBytes.keys());
 
+    // Parameter counts by metric box, so a ratio in a box finds its box's counts without a scan of every claim.
+    const boxCounts = new Map<number, ClaimLink[]>();
+    claims.forEach((claim, index) => {
+        if (claim.kind !== "parameter-count" || claim.box == null) return;
+        const list = boxCounts.get(claim.box.box) ?? [];
+        list.push(links[index]!);
+        boxCounts.set(claim.box.box, list);
+    });
     const checked: CheckedClaim[] = claims.map((claim, index) => {
         const link = links[index]!;
-        const comparison = claim.kind === "size-ratio" ? boxComparison(claim, claims, links, options.catalog) : null;
+        const comparison = claim.kind === "size-ratio" ? boxComparison(claim, boxCounts, options.catalog) : null;
         const verdict = comparison
             ? renderVerdict(comparison, claim, link)
             : judgeClaim({claim, link, gathered: gathered[index]!, catalog: options.catalog, estimator});
@@ -123,12 +131,7 @@ export async function checkIssue(text: string, options: CheckOptions): Promise<I
  * a metric box beside two parameter counts of two models compares those models, not a file with
  * its 16-bit original.
  */
-function boxComparison(
-    claim: Claim,
-    claims: readonly Claim[],
-    links: readonly ClaimLink[],
-    catalog: Catalog
-): Finding | null {
+function boxComparison(claim: Claim, boxCounts: ReadonlyMap<number, ClaimLink[]>, catalog: Catalog): Finding | null {
     if (claim.claimed.value == null || claim.claimed.baseline) return null;
     const counts = new Map<string, {name: string; params: number}>();
     const paramsOf = (id: string | undefined): void => {
@@ -143,11 +146,8 @@ function boxComparison(
         paramsOf(findModel(catalog, claim.subject.comparedMention)?.id);
     }
     if (counts.size === 0 && !claim.box) return null;
-    if (counts.size === 0)
-        claims.forEach((other, index) => {
-            if (other.kind !== "parameter-count" || !claim.box || other.box?.box !== claim.box.box) return;
-            paramsOf(links[index]!.models[0]?.id);
-        });
+    if (counts.size === 0 && claim.box)
+        for (const link of boxCounts.get(claim.box.box) ?? []) paramsOf(link.models[0]?.id);
     if (counts.size !== 2) return null;
     const [a, b] = [...counts.values()].sort((x, y) => y.params - x.params);
     const actual = a!.params / b!.params;

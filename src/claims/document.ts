@@ -73,18 +73,42 @@ const ABBREVIATION_END = new RegExp(
 
 const segmenter = new Intl.Segmenter("en", {granularity: "sentence"});
 
+/** Characters handed to the segmenter at a time: V8's sentence iterator slows down badly on long strings (8k sentences take seconds). */
+const SEGMENT_WINDOW = 8192;
+
+/**
+ * ICU's sentence segments of `text`, read a window at a time so that the cost stays linear. The
+ * last segment of a window may be cut short by the window's end, so the next window starts at it;
+ * a single "sentence" longer than a window (no break in 8 KB of text) is cut at the window's end.
+ */
+export function* sentenceSegments(text: string): Generator<{segment: string; index: number}> {
+    let base = 0;
+    while (base < text.length) {
+        const end = Math.min(text.length, base + SEGMENT_WINDOW);
+        const segments = [...segmenter.segment(text.slice(base, end))];
+        const last = segments.length - 1;
+        const keep = end === text.length || last === 0 ? segments.length : last;
+        for (let index = 0; index < keep; index++) {
+            const segment = segments[index]!;
+            yield {segment: segment.segment, index: base + segment.index};
+        }
+        base = keep === segments.length ? end : base + segments[last]!.index;
+    }
+}
+
 /** Sentences of a stretch of prose, with their offsets in it. */
 export function splitSentences(text: string): {text: string; start: number}[] {
     const result: {text: string; start: number}[] = [];
     let pending: {text: string; start: number} | null = null;
     // A line break inside a paragraph is not a sentence end (ICU would cut there); same length, so offsets hold.
-    for (const segment of segmenter.segment(text.replace(/[\r\n]/g, " "))) {
+    for (const segment of sentenceSegments(text.replace(/[\r\n]/g, " "))) {
         if (pending) {
             pending = {text: pending.text + segment.segment, start: pending.start};
         } else {
             pending = {text: segment.segment, start: segment.index};
         }
-        if (ABBREVIATION_END.test(pending.text)) continue;
+        // The tail only (no abbreviation is 16 characters long): testing the whole pending text would be quadratic.
+        if (ABBREVIATION_END.test(pending.text.trimEnd().slice(-16))) continue;
         const trimmed = pending.text.trimEnd();
         const lead = trimmed.length - trimmed.trimStart().length;
         if (trimmed.trim()) result.push({text: trimmed.trim(), start: pending.start + lead});

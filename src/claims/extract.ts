@@ -174,6 +174,8 @@ const prefixSets = new WeakMap<Catalog, Set<string>>();
  * digits of any catalog name or alias. One pass over the text with a set lookup per position, so
  * sentences that name no model (most of them) skip the search.
  */
+const ASCII = /^[\x00-\x7f]*$/;
+
 function mayNameModel(catalog: Catalog, text: string): boolean {
     let prefixes = prefixSets.get(catalog);
     if (!prefixes) {
@@ -181,10 +183,8 @@ function mayNameModel(catalog: Catalog, text: string): boolean {
         for (const model of catalog.models) for (const {key} of modelKeys(model)) prefixes.add(key.slice(0, 4));
         prefixSets.set(catalog, prefixes);
     }
-    const stream = text
-        .normalize("NFKC")
-        .toLowerCase()
-        .replace(/[^\p{L}\p{N}]+/gu, "");
+    // NFKC changes nothing in ASCII text, most of an issue; skipping it there saves a copy per sentence.
+    const stream = (ASCII.test(text) ? text : text.normalize("NFKC")).toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
     for (let index = 0; index + 4 <= stream.length; index++)
         if (prefixes.has(stream.slice(index, index + 4))) return true;
     return false;
@@ -216,6 +216,10 @@ export function extractClaims(text: string, catalog: Catalog, name?: string): Ex
     const document = readDocument(text, name);
     const claims: Claim[] = [];
     const boxes = new Map<number, MetricBox>();
+    // The models each unit names, found once: the story model is counted from them and each unit's claims use them.
+    const unitMentions = document.units.map((unit) =>
+        mayNameModel(catalog, unit.text) ? findModelsInText(catalog, unit.text) : []
+    );
     const state: State = {
         lastModel: null,
         lastQuant: null,
@@ -231,10 +235,8 @@ export function extractClaims(text: string, catalog: Catalog, name?: string): Ex
     };
     {
         const counts = new Map<CatalogModel, number>();
-        for (const unit of document.units)
-            if (mayNameModel(catalog, unit.text))
-                for (const mention of findModelsInText(catalog, unit.text))
-                    counts.set(mention.model, (counts.get(mention.model) ?? 0) + 1);
+        for (const mentions of unitMentions)
+            for (const mention of mentions) counts.set(mention.model, (counts.get(mention.model) ?? 0) + 1);
         let best = 0;
         for (const [model, count] of counts) if (count > best) [state.storyModel, best] = [model, count];
     }
@@ -247,7 +249,7 @@ export function extractClaims(text: string, catalog: Catalog, name?: string): Ex
     if (!state.docModel && document.title) state.docModel = findModelsInText(catalog, document.title)[0]?.model ?? null;
 
     document.units.forEach((unit, index) => {
-        const made = unitClaims(unit, index, catalog, state, claims.length);
+        const made = unitClaims(unit, index, catalog, state, claims.length, unitMentions[index]!);
         for (const claim of made) {
             claims.push(claim);
             if (unit.where === "box" && claim.box) {
@@ -269,14 +271,20 @@ export function extractClaims(text: string, catalog: Catalog, name?: string): Ex
     return {title: document.title, claims, boxes: [...boxes.values()]};
 }
 
-function unitClaims(unit: TextUnit, unitIndex: number, catalog: Catalog, state: State, offset: number): Claim[] {
+function unitClaims(
+    unit: TextUnit,
+    unitIndex: number,
+    catalog: Catalog,
+    state: State,
+    offset: number,
+    textMentions: readonly ModelMention[]
+): Claim[] {
     const text = unit.text;
     const people = personSpans(text);
     // A box line or table cell names its model in its label ("DeepSeek Math Variant 7B": the label names it, "7B" is the figure).
     const named = unit.label !== null ? unit.label : text;
-    const mentions = (mayNameModel(catalog, named) ? findModelsInText(catalog, named) : []).filter(
-        (mention) => !overlapsAny(people, mention.start, mention.end)
-    );
+    const found = named === text ? textMentions : mayNameModel(catalog, named) ? findModelsInText(catalog, named) : [];
+    const mentions = found.filter((mention) => !overlapsAny(people, mention.start, mention.end));
     const aliasMentions = aliasesIn(text, state);
     const quants = findQuantMentions(text);
     const asked = state.lastQuestion && unitIndex - state.lastQuestion.unit === 1 ? state.lastQuestion : null;
