@@ -51,6 +51,19 @@ function parseData(data: unknown): ReturnType<typeof parseCatalog> {
     return parseCatalog(stringify(data));
 }
 
+describe("shape presets named after catalog models", async () => {
+    const {listShapePresets} = await import("../src/gguf/shape-presets.js");
+    const {modelById} = await import("../src/catalog/lookup.js");
+    const catalog = await loadCatalog({path: defaultCatalogPath});
+    for (const preset of listShapePresets()) {
+        const model = modelById(catalog, preset.name);
+        if (!model?.shape) continue;
+        it(`${preset.name}: the preset is the shape models.yaml gives`, () => {
+            expect(preset.shape).toEqual(model.shape);
+        });
+    }
+});
+
 describe("the shipped models.yaml", async () => {
     const catalog = await loadCatalog({path: defaultCatalogPath});
 

@@ -86,6 +86,46 @@ describe("roofline arithmetic", () => {
         expect(() => fitCalibratedCost(points.slice(0, 1))).toThrow(/at least two/);
     });
 
+    it("weighs every point's relative error alike: 10% noise on the largest model does not swamp the smallest", () => {
+        const truth = {effectiveBandwidth: 28e9, secondsPerLayer: 60e-6};
+        const shapes = [
+            {bytesPerToken: 0.14e9, layers: 30},
+            {bytesPerToken: 1.1e9, layers: 22},
+            {bytesPerToken: 2.5e9, layers: 36}
+        ];
+        // The largest model measured 10% slow (a busy round): its milliseconds dwarf the smallest model's.
+        const noisy = shapes.map((point, index) => ({
+            ...point,
+            tokensPerSecond: calibratedTokensPerSecond(truth, point.bytesPerToken, point.layers) * (index === 2 ? 0.9 : 1)
+        }));
+        const fit = fitCalibratedCost(noisy);
+        const errors = noisy.map((point) =>
+            Math.abs(calibratedTokensPerSecond(fit, point.bytesPerToken, point.layers) / point.tokensPerSecond - 1)
+        );
+        // Spread over the three rather than put on the smallest: none is off by more than the noise.
+        for (const error of errors) expect(error).toBeLessThan(0.1);
+        const unweightedSmall = (() => {
+            // The same data fitted without weights (ordinary least squares on time): the smallest model takes the error.
+            let [sll, slb, sbb, slt, sbt] = [0, 0, 0, 0, 0];
+            for (const point of noisy) {
+                const time = 1 / point.tokensPerSecond;
+                sll += point.layers ** 2;
+                slb += point.layers * point.bytesPerToken;
+                sbb += point.bytesPerToken ** 2;
+                slt += point.layers * time;
+                sbt += point.bytesPerToken * time;
+            }
+            const determinant = sll * sbb - slb * slb;
+            const cost = {
+                secondsPerLayer: (slt * sbb - slb * sbt) / determinant,
+                effectiveBandwidth: determinant / (sll * sbt - slb * slt)
+            };
+            const small = noisy[0]!;
+            return Math.abs(calibratedTokensPerSecond(cost, small.bytesPerToken, small.layers) / small.tokensPerSecond - 1);
+        })();
+        expect(errors[0]!).toBeLessThan(unweightedSmall);
+    });
+
     it("fits when the need is within the usable share, only just within the capacity, else not", () => {
         const need = memoryNeed({
             weightBytes: 10e9,

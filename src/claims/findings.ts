@@ -85,6 +85,22 @@ export interface Finding {
     corrected: Amount | null;
     /** The estimator's judgement behind an `estimate`-level finding (its renderer writes the working). */
     estimate: SpeedJudgement | SpeedupJudgement | FitJudgement | null;
+    /** For `class-partial`: what a device of the class needs for the claim to hold. */
+    partialFit: PartialFit | null;
+}
+
+/** A class claim that holds only for some of its devices ("runs on a phone"): the memory it takes. */
+export interface PartialFit {
+    /** The least memory (GB) that holds the model. */
+    enoughGB: number;
+    /** `enoughGB` is a rounded tier ("about 16 GB"), not a profile's own size ("12 GB or more"). */
+    approximate: boolean;
+    /** What memory ("unified memory", "VRAM"); empty for memory in general. */
+    memoryKinds: string[];
+    /** The need, when the sentence should say it (bytes). */
+    needBytes: number | null;
+    /** No consumer graphics card holds it (worth saying when the class includes GPUs). */
+    noConsumerGpu: boolean;
 }
 
 export function finding(partial: Partial<Finding> & Pick<Finding, "verdict" | "reason">): Finding {
@@ -102,6 +118,7 @@ export function finding(partial: Partial<Finding> & Pick<Finding, "verdict" | "r
         command: null,
         corrected: null,
         estimate: null,
+        partialFit: null,
         ...partial
     };
 }

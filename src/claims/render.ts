@@ -1,7 +1,7 @@
 import {renderFitNote, renderSpeedNote, renderSpeedupNote} from "../estimate/render.js";
 import type {SpeedJudgement} from "../estimate/verdicts.js";
 import {formatDecimalBytes, GiB} from "../util/units.js";
-import type {Amount, Finding, Provenance} from "./findings.js";
+import type {Amount, Finding, PartialFit, Provenance} from "./findings.js";
 import type {Claim, ClaimLink, Verdict} from "./schema.js";
 
 /**
@@ -117,10 +117,7 @@ function headline(result: Finding, claim: Claim, link: ClaimLink): string {
                 `to call without a run.`
             );
         case "class-partial":
-            return (
-                `Not settled: ${result.subject} needs about ${actual}; ` +
-                `${result.facts.filter((fact) => fact.startsWith("true only") || fact.startsWith("no consumer")).join("; ")}.`
-            );
+            return `Not settled: ${result.subject} needs about ${actual}; ${partialFitClause(result.partialFit)}.`;
         case "class-none":
             return `False: ${result.subject} needs about ${actual}; no ${
                 result.estimate?.kind === "hardware-fit"
@@ -168,6 +165,15 @@ function headline(result: Finding, claim: Claim, link: ClaimLink): string {
 }
 
 /** "the Raspberry Pi 5 (Broadcom BCM2712)", "any consumer GPU", "this machine". */
+/** "true only with 12 GB or more of unified memory", "true only with about 64 GB of memory (it needs 47.9 GB)". */
+function partialFitClause(partial: PartialFit | null): string {
+    if (!partial) return "true only on some of those devices";
+    const memory = partial.memoryKinds.join(" or ") || "memory";
+    const need = partial.needBytes != null ? ` (it needs ${formatAmount({value: partial.needBytes, unit: "bytes"})})` : "";
+    const amount = partial.approximate ? `about ${partial.enoughGB} GB of ${memory}` : `${partial.enoughGB} GB or more of ${memory}`;
+    return `true only with ${amount}${need}${partial.noConsumerGpu ? "; no consumer graphics card holds it" : ""}`;
+}
+
 function speedWhere(judgement: SpeedJudgement | null): string {
     if (!judgement) return "that hardware";
     if (judgement.target.kind === "this-machine") return "this machine";

@@ -90,14 +90,17 @@ export function calibratedTokensPerSecond(cost: CalibratedCost, bytesPerToken: n
 }
 
 /**
- * Fit the calibrated cost to measured points (least squares of the time per token on layers and
- * bytes, through the origin). Two or more points of different bytes-per-layer are needed.
+ * Fit the calibrated cost to measured points: least squares of the time per token on layers and
+ * bytes, through the origin, weighted by 1 / time so that every point's *relative* error counts
+ * the same (unweighted, the largest model's milliseconds would decide the fit and the smallest
+ * model's per-layer cost would be left to chance). Two or more points of different bytes-per-layer
+ * are needed; points spanning the sizes to be predicted keep predictions interpolations.
  */
 export function fitCalibratedCost(
     points: readonly {bytesPerToken: number; layers: number; tokensPerSecond: number}[]
 ): CalibratedCost {
     if (points.length < 2) throw new Error("calibration needs at least two models");
-    // time = a * layers + b * bytes; normal equations of the 2x2 system.
+    // Each row divided by its time: minimise sum ((a * layers + b * bytes) / time - 1)^2; normal equations of the 2x2 system.
     let sll = 0;
     let slb = 0;
     let sbb = 0;
@@ -105,11 +108,13 @@ export function fitCalibratedCost(
     let sbt = 0;
     for (const point of points) {
         const time = 1 / point.tokensPerSecond;
-        sll += point.layers * point.layers;
-        slb += point.layers * point.bytesPerToken;
-        sbb += point.bytesPerToken * point.bytesPerToken;
-        slt += point.layers * time;
-        sbt += point.bytesPerToken * time;
+        const layers = point.layers / time;
+        const bytes = point.bytesPerToken / time;
+        sll += layers * layers;
+        slb += layers * bytes;
+        sbb += bytes * bytes;
+        slt += layers;
+        sbt += bytes;
     }
     const determinant = sll * sbb - slb * slb;
     if (Math.abs(determinant) < 1e-12 * sll * sbb) throw new Error("calibration models must differ in bytes per layer");

@@ -52,6 +52,25 @@ const PRESETS: ShapePreset[] = [
         }
     },
     {
+        name: "qwen3-4b",
+        source: "Qwen/Qwen3-4B config.json (the shape models.yaml gives qwen3-4b)",
+        shape: {
+            architecture: "qwen3",
+            hiddenSize: 2560,
+            layers: 36,
+            heads: 32,
+            kvHeads: 8,
+            headDim: 128,
+            ffnSize: 9728,
+            vocabSize: 151936,
+            contextLength: 40960,
+            tiedEmbeddings: true,
+            qkvBias: false,
+            ropeTheta: 1_000_000,
+            rmsNormEps: 1e-6
+        }
+    },
+    {
         name: "llama-3.2-1b",
         source: "meta-llama/Llama-3.2-1B config.json (rope_freqs.weight, 32 values, left out)",
         shape: {

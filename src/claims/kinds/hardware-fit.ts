@@ -111,11 +111,14 @@ function judgeOnProfile(
         ...common,
         verdict: "inconclusive",
         reason: "class-partial",
-        facts: [
-            ...moeFact,
-            `true only with ${smallest} GB or more of ${words.join(" or ") || "memory"}`,
-            ...(gpuMembers && !kinds.has("gpu") ? ["no consumer graphics card holds it"] : [])
-        ],
+        facts: moeFact,
+        partialFit: {
+            enoughGB: smallest,
+            approximate: false,
+            memoryKinds: words,
+            needBytes: null,
+            noConsumerGpu: gpuMembers && !kinds.has("gpu")
+        },
         command: `llmproof estimate ${facts.named.id}:${quant} --hardware ${judgement.target.id}`
     });
 }
@@ -313,21 +316,21 @@ export const hardwareFit: KindModule<"hardware-fit"> = {
                 facts: [...moeFact, ...classFacts]
             });
         const gpus = HARDWARE_CLASSES.find((entry) => entry.id === "consumer-gpu")!;
-        const needGb = (need / GB).toFixed(1);
         const tiers = [8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 512];
         const enough = tiers.find((tier) => tier * GB * hardware.usable >= need) ?? hardware.largestGB;
-        const gpuNote = need > gpus.largestGB * GiB ? ["no consumer graphics card holds it"] : [];
         return finding({
             ...common,
             verdict: "inconclusive",
             reason: "class-partial",
             bandWhy: classFacts[0]!,
-            facts: [
-                ...moeFact,
-                ...classFacts,
-                `true only with about ${enough} GB of memory (it needs ${needGb} GB)`,
-                ...gpuNote
-            ]
+            facts: [...moeFact, ...classFacts],
+            partialFit: {
+                enoughGB: enough,
+                approximate: true,
+                memoryKinds: [],
+                needBytes: need,
+                noConsumerGpu: need > gpus.largestGB * GiB
+            }
         });
     },
     examples: [
