@@ -284,26 +284,30 @@ describe("fit on named hardware", async () => {
         const macs = judgeFit({model: next80b, context: 4096, target: findHardware(hardware, "Mac")!, hardware});
         expect(macs.coverage).toBe("some");
         const fits = macs.fitsOn.map((member) => `${member.deviceId}:${member.memoryGiB}`);
-        // 49.2 GB needed: within 75% of 96 GiB (77.3 GB) and of 64 GiB (51.5 GB); above 75% of 48 GiB but within it.
-        expect(fits).toContain("apple-m2-max:64");
+        // 49.2 GB needed, KV cache unknown (no shape), so 10% to spare: within 90% of 75% of 96 GiB (69.6 GB);
+        // above that share of 64 GiB (46.4 GB) and of 48 GiB, but within them: tight.
+        expect(fits).toContain("apple-m2-max:96");
+        expect(fits).not.toContain("apple-m2-max:64");
         expect(fits).not.toContain("apple-m2-max:32");
-        expect(macs.tightOn.map((member) => `${member.deviceId}:${member.memoryGiB}`)).toEqual([
-            "apple-m3-max:48",
-            "apple-m4-pro:48",
-            "apple-m4-max:48"
-        ]);
+        expect(macs.tightOn.map((member) => `${member.deviceId}:${member.memoryGiB}`)).toEqual(
+            expect.arrayContaining(["apple-m2-max:64", "apple-m3-max:48", "apple-m4-pro:48", "apple-m4-max:48"])
+        );
+        expect(renderFitNote(macs)).toContain("10% to spare");
         expect(macs.members.find((m) => m.deviceId === "apple-m3-pro" && m.memoryGiB === 36)!.outcome).toBe(
             "does-not-fit"
         );
     });
 
     it("calls it tight above the usable share but within the capacity", () => {
-        const need = memoryNeed({weightBytes: 23e9, kvBytesPerToken: null, context: 0, overheadBytes: 0.5 * 2 ** 30});
+        const need = memoryNeed({weightBytes: 23e9, kvBytesPerToken: 131072, context: 0, overheadBytes: 0.5 * 2 ** 30});
         const judgement = judgeFit({need, target: findHardware(hardware, "RTX 4090")!, hardware});
         // 23.5 GB is within 95% of 24 GiB (24.5 GB); 24.9 GB is above it but within 25.8 GB.
         expect(judgement.coverage).toBe("all");
+        // The same need with the KV cache unknown must leave 10% of the usable share spare (22.0 GB): tight.
+        const unknownKv = memoryNeed({weightBytes: 23e9, kvBytesPerToken: null, context: 0, overheadBytes: 0.5 * 2 ** 30});
+        expect(judgeFit({need: unknownKv, target: findHardware(hardware, "RTX 4090")!, hardware}).coverage).toBe("some");
         const tight = judgeFit({
-            need: memoryNeed({weightBytes: 24.9e9, kvBytesPerToken: null, context: 0, overheadBytes: 0}),
+            need: memoryNeed({weightBytes: 24.9e9, kvBytesPerToken: 131072, context: 0, overheadBytes: 0}),
             target: findHardware(hardware, "RTX 4090")!,
             hardware
         });

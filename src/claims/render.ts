@@ -169,8 +169,11 @@ function headline(result: Finding, claim: Claim, link: ClaimLink): string {
 function partialFitClause(partial: PartialFit | null): string {
     if (!partial) return "true only on some of those devices";
     const memory = partial.memoryKinds.join(" or ") || "memory";
-    const need = partial.needBytes != null ? ` (it needs ${formatAmount({value: partial.needBytes, unit: "bytes"})})` : "";
-    const amount = partial.approximate ? `about ${partial.enoughGB} GB of ${memory}` : `${partial.enoughGB} GB or more of ${memory}`;
+    const need =
+        partial.needBytes != null ? ` (it needs ${formatAmount({value: partial.needBytes, unit: "bytes"})})` : "";
+    const amount = partial.approximate
+        ? `about ${partial.enoughGB} GB of ${memory}`
+        : `${partial.enoughGB} GB or more of ${memory}`;
     return `true only with ${amount}${need}${partial.noConsumerGpu ? "; no consumer graphics card holds it" : ""}`;
 }
 

@@ -7,6 +7,7 @@ import {calibratedTokensPerSecond} from "./roofline.js";
 import type {EstimateResult, MemberEstimate} from "./estimate.js";
 import type {FitOutcome, Range} from "./roofline.js";
 import type {FitJudgement, SpeedJudgement, SpeedupJudgement, TargetSummary} from "./verdicts.js";
+import {UNKNOWN_KV_SPARE} from "./verdicts.js";
 
 /**
  * The one place the estimator's numbers become English: verdict notes for the claims engine and
@@ -131,11 +132,15 @@ const OUTCOME_WORDS: Record<FitOutcome, string> = {
 
 export function renderFitNote(judgement: FitJudgement): string {
     const need = judgement.need;
-    const parts = `${formatSize(need.weightBytes)} of weights, ${formatSize(need.kvBytes)} of KV cache and ${formatSize(need.overheadBytes)} of buffers`;
+    const kv = need.kvKnown ? `${formatSize(need.kvBytes)} of KV cache` : "an unknown KV cache";
+    const parts = `${formatSize(need.weightBytes)} of weights, ${kv} and ${formatSize(need.overheadBytes)} of buffers`;
     const list = (members: FitJudgement["members"]) =>
         members.map((member) => `${member.deviceName} ${formatGiB(member.memoryGiB)}`).join(", ");
     const where = describeTarget(judgement.target);
-    const head = `It needs about ${formatSize(judgement.needBytes)} (${parts}).`;
+    const spare = need.kvKnown
+        ? ""
+        : ` Without the model's shape the KV cache is unknown, so a memory size counts only with ${Math.round((1 - UNKNOWN_KV_SPARE) * 100)}% to spare.`;
+    const head = `It needs about ${formatSize(judgement.needBytes)} (${parts}).${spare}`;
     if (judgement.coverage === "all") return `${head} It fits on every profile of ${where}.`;
     if (judgement.coverage === "none")
         return `${head} It fits on no profile of ${where}: the largest has ${formatGiB(Math.max(...judgement.members.map((member) => member.memoryGiB)))}.`;

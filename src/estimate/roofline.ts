@@ -135,6 +135,8 @@ export function fitCalibratedCost(
 export interface MemoryNeed {
     weightBytes: number;
     kvBytes: number;
+    /** Whether the KV cache per token is known (from a shape or header); without it `kvBytes` is 0. */
+    kvKnown: boolean;
     overheadBytes: number;
     totalBytes: number;
 }
@@ -150,6 +152,7 @@ export function memoryNeed(input: {
     return {
         weightBytes: input.weightBytes,
         kvBytes,
+        kvKnown: input.kvBytesPerToken != null,
         overheadBytes: input.overheadBytes,
         totalBytes: input.weightBytes + kvBytes + input.overheadBytes
     };

@@ -284,6 +284,9 @@ export interface FitJudgement {
     figuresUsed: FigureUsed[];
 }
 
+/** Share of the usable memory a need may take when its KV cache is unknown. */
+export const UNKNOWN_KV_SPARE = 0.9;
+
 /** For which members of the target (and which of their memory sizes) the model fits. */
 export function judgeFit(input: FitInput): FitJudgement {
     let need = input.need;
@@ -298,14 +301,16 @@ export function judgeFit(input: FitInput): FitJudgement {
         const placeholder = placeholderModel(need);
         result = estimateFor({...input, model: placeholder});
     }
+    // Without the model's shape the KV cache is unknown: a size holds it comfortably only with 10% to spare.
+    const spare = need.kvKnown ? 1 : UNKNOWN_KV_SPARE;
     const members: FitMember[] = result.members.flatMap((member) =>
         member.fit.map((fit) => ({
             deviceId: member.deviceId,
             deviceName: member.deviceName,
             memoryGiB: fit.memoryGiB,
             capacityBytes: fit.capacityBytes,
-            usableBytes: fit.usableBytes,
-            outcome: fitOutcomeFor(need.totalBytes, fit.capacityBytes, fit.usableFraction)
+            usableBytes: fit.usableBytes * spare,
+            outcome: fitOutcomeFor(need.totalBytes, fit.capacityBytes, fit.usableFraction * spare)
         }))
     );
     const fitsOn = members.filter((member) => member.outcome === "fits");

@@ -67,10 +67,8 @@ function judgeOnProfile(
     if (!target || target === "this-machine") return null;
     const judgement: FitJudgement | null = estimator.fit({modelId: facts.named.id, quant, target});
     if (!judgement || judgement.members.length === 0) return null;
-    // Without the model's shape the KV cache is unknown: a member holds it only with 10% to spare.
-    const spare = judgement.need.kvBytes > 0 ? 1 : 0.9;
-    const holds = (member: FitJudgement["members"][number]) =>
-        member.outcome === "fits" && judgement.needBytes <= member.usableBytes * spare;
+    // The estimator's own outcome (with 10% to spare when the KV cache is unknown), so the verdict and its note agree.
+    const holds = (member: FitJudgement["members"][number]) => member.outcome === "fits";
     // The natural reading of "runs on a phone": every device, at its usual (lower-median) memory size.
     const sizes = new Map<string, FitJudgement["members"]>();
     for (const member of judgement.members) sizes.set(member.deviceId, [...(sizes.get(member.deviceId) ?? []), member]);
