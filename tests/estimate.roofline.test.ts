@@ -96,7 +96,8 @@ describe("roofline arithmetic", () => {
         // The largest model measured 10% slow (a busy round): its milliseconds dwarf the smallest model's.
         const noisy = shapes.map((point, index) => ({
             ...point,
-            tokensPerSecond: calibratedTokensPerSecond(truth, point.bytesPerToken, point.layers) * (index === 2 ? 0.9 : 1)
+            tokensPerSecond:
+                calibratedTokensPerSecond(truth, point.bytesPerToken, point.layers) * (index === 2 ? 0.9 : 1)
         }));
         const fit = fitCalibratedCost(noisy);
         const errors = noisy.map((point) =>
@@ -121,7 +122,9 @@ describe("roofline arithmetic", () => {
                 effectiveBandwidth: determinant / (sll * sbt - slb * slt)
             };
             const small = noisy[0]!;
-            return Math.abs(calibratedTokensPerSecond(cost, small.bytesPerToken, small.layers) / small.tokensPerSecond - 1);
+            return Math.abs(
+                calibratedTokensPerSecond(cost, small.bytesPerToken, small.layers) / small.tokensPerSecond - 1
+            );
         })();
         expect(errors[0]!).toBeLessThan(unweightedSmall);
     });
@@ -304,8 +307,15 @@ describe("fit on named hardware", async () => {
         // 23.5 GB is within 95% of 24 GiB (24.5 GB); 24.9 GB is above it but within 25.8 GB.
         expect(judgement.coverage).toBe("all");
         // The same need with the KV cache unknown must leave 10% of the usable share spare (22.0 GB): tight.
-        const unknownKv = memoryNeed({weightBytes: 23e9, kvBytesPerToken: null, context: 0, overheadBytes: 0.5 * 2 ** 30});
-        expect(judgeFit({need: unknownKv, target: findHardware(hardware, "RTX 4090")!, hardware}).coverage).toBe("some");
+        const unknownKv = memoryNeed({
+            weightBytes: 23e9,
+            kvBytesPerToken: null,
+            context: 0,
+            overheadBytes: 0.5 * 2 ** 30
+        });
+        expect(judgeFit({need: unknownKv, target: findHardware(hardware, "RTX 4090")!, hardware}).coverage).toBe(
+            "some"
+        );
         const tight = judgeFit({
             need: memoryNeed({weightBytes: 24.9e9, kvBytesPerToken: 131072, context: 0, overheadBytes: 0}),
             target: findHardware(hardware, "RTX 4090")!,
