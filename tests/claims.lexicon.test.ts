@@ -4,7 +4,7 @@ import {extractClaims} from "../src/claims/extract.js";
 import {KINDS} from "../src/claims/kinds/index.js";
 import {BOUNDS} from "../src/claims/lexicon/bounds.js";
 import {CUES, UNVERIFIABLE_PHRASES} from "../src/claims/lexicon/cues.js";
-import {HARDWARE_CLASSES, PERSON_CUES} from "../src/claims/lexicon/entities.js";
+import {HARDWARE_CLASSES, PERSON_CUES, SIZE_REFERENCE} from "../src/claims/lexicon/entities.js";
 import {FRACTION_EXAMPLES, LABEL_UNITS, NUMBER_WORD_EXAMPLES, UNITS} from "../src/claims/lexicon/units.js";
 import {findQuantities} from "../src/claims/quantities.js";
 
@@ -63,6 +63,37 @@ describe("cue words and entities", () => {
                 cue.pattern.lastIndex = 0;
                 expect(cue.pattern.test(example)).toBe(true);
             });
+});
+
+describe("a model called by its size", async () => {
+    for (const [example, billions] of SIZE_REFERENCE.examples)
+        it(`"${example}" refers to a ${billions}B model`, () => {
+            const match = [...example.matchAll(SIZE_REFERENCE.pattern)][0];
+            expect(match, example).toBeDefined();
+            expect(Number(match![1])).toBe(billions);
+        });
+    for (const example of SIZE_REFERENCE.counterExamples)
+        it(`"${example}" is about a size, not a model`, () =>
+            expect([...example.matchAll(SIZE_REFERENCE.pattern)]).toHaveLength(0));
+
+    const catalog = await loadCatalog(new URL("../models.yaml", import.meta.url).pathname);
+    const speedModel = (text: string) =>
+        extractClaims(text, catalog).claims.find((claim) => claim.kind === "speed")?.subject.modelId ?? null;
+    it("takes the model of that size the issue named", () => {
+        expect(
+            speedModel(
+                "Qwen3-4B and Llama 3 8B both got new builds.\n\nThe 8B model does 40 tokens per second on an RTX 4090."
+            )
+        ).toBe("meta-llama-3-8b-instruct");
+        expect(
+            speedModel("Qwen3-4B and Llama 3 8B both got new builds.\n\nOn a laptop the 4B one manages 12 tokens/s.")
+        ).toBe("qwen3-4b");
+    });
+    it("links nothing when the issue names no model of that size", () => {
+        expect(
+            speedModel("Qwen3-4B got new builds.\n\nThe 70B model does 40 tokens per second on an RTX 4090.")
+        ).not.toBe("qwen3-4b");
+    });
 });
 
 describe("claim kinds", async () => {

@@ -4,7 +4,7 @@ import {readDocument, type TextUnit} from "./document.js";
 import {KINDS, PHRASE_DETECTORS} from "./kinds/index.js";
 import type {Detection, FigureContext} from "./kinds/types.js";
 import {LABEL_UNITS} from "./lexicon/units.js";
-import {PERSON_CUES} from "./lexicon/entities.js";
+import {PERSON_CUES, SIZE_REFERENCE} from "./lexicon/entities.js";
 import {findQuantities, type Quantity} from "./quantities.js";
 import {ClaimSchema, type Baseline, type Claim, type ClaimKind, type MetricBox} from "./schema.js";
 
@@ -486,7 +486,30 @@ function aliasesIn(
                 end: match.index + match[0].length
             });
     }
+    for (const match of text.matchAll(SIZE_REFERENCE.pattern)) {
+        const model = modelOfSize(Number(match[1]), state);
+        if (model) found.push({model, quant: null, start: match.index, end: match.index + match[0].length});
+    }
     return found;
+}
+
+/**
+ * The model of about this many billion parameters that the issue has named ("the 8B model" after
+ * "Llama 3 8B"): the last one named if it is that size, else the most-named of that size; none when
+ * the issue names no model of that size.
+ */
+function modelOfSize(billions: number, state: State): CatalogModel | null {
+    const sized = (model: CatalogModel | null | undefined): model is CatalogModel => {
+        const size = model?.nominalParamsB ?? model?.paramsB;
+        return size != null && Math.abs(size - billions) <= 0.1 * billions;
+    };
+    if (sized(state.lastModel?.model)) return state.lastModel.model;
+    let best: CatalogModel | null = null;
+    let bestCount = 0;
+    for (const [model, count] of state.counts)
+        if (sized(model) && count > bestCount) [best, bestCount] = [model, count];
+    if (best) return best;
+    return sized(state.storyModel) ? state.storyModel : sized(state.docModel) ? state.docModel : null;
 }
 
 function withUnit(quantity: Quantity, unit: string): Quantity {

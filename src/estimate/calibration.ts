@@ -1,8 +1,8 @@
 import {mkdtemp, readFile, rm} from "node:fs/promises";
 import {tmpdir} from "node:os";
-import {dirname, join} from "node:path";
+import {join} from "node:path";
 import {z} from "zod";
-import {resolveModelsDir} from "../download/cache.js";
+import {userCacheDir} from "../util/paths.js";
 import {ProvenanceSchema} from "../results/schema.js";
 import {writeFileAtomic} from "../util/atomic-write.js";
 import {UserError, errorMessage} from "../util/errors.js";
@@ -69,7 +69,7 @@ export type Calibration = z.infer<typeof CalibrationSchema>;
 export function calibrationPath(env: NodeJS.ProcessEnv = process.env): string {
     const configured = env.LLMPROOF_CALIBRATION?.trim();
     if (configured != null && configured !== "") return configured;
-    return join(dirname(resolveModelsDir({...env, LLMPROOF_MODELS_DIR: ""})), "calibration.json");
+    return userCacheDir("calibration.json", env);
 }
 
 /** The stored calibration, or null when there is none (an unreadable or invalid file is a warning). */

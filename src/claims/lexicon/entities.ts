@@ -248,3 +248,22 @@ export const NOT_MODELS = [
     "macos",
     "linux"
 ];
+
+/**
+ * A model called by its size ("the 80B model", "the 8B one", "this 4-billion-parameter model"):
+ * it refers to a model the issue names, of that size. Indefinite ("an 8B model") and plural
+ * ("the 8B and 70B models") phrases are about sizes in general and do not match.
+ */
+export const SIZE_REFERENCE = {
+    pattern:
+        /\b(?:the|this|that|our)\s+(\d{1,4}(?:\.\d{1,2})?)\s?-?\s?(?:b|billion)(?:[- ]param(?:eter)?s?)?\s+(?:model|one|version|variant|checkpoint|build|release)\b(?!s)/gi,
+    examples: [
+        ["The 80B model runs on consumer hardware", 80],
+        ["and the 8B one is faster", 8],
+        ["this 4-billion-parameter model fits", 4],
+        ["our 1.5B version ships today", 1.5],
+        ["That 7B checkpoint is 4.4 GB", 7],
+        ["the 30B-param variant", 30]
+    ] as [string, number][],
+    counterExamples: ["an 8B model would need 5 GB", "the 8B and 70B models", "the 8B models", "a 7B checkpoint"]
+};
