@@ -15,7 +15,7 @@ import {
 } from "../src/estimate/calibration.js";
 import {estimateOnTarget, estimateOnThisMachine} from "../src/estimate/estimate.js";
 import type {EstimateModel} from "../src/estimate/model.js";
-import {renderFitNote, renderSpeedNote, renderSpeedupNote} from "../src/estimate/render.js";
+import {renderEstimateTable, renderFitNote, renderSpeedNote, renderSpeedupNote} from "../src/estimate/render.js";
 import {
     bytesReadPerGeneratedToken,
     calibratedTokensPerSecond,
@@ -420,6 +420,18 @@ describe("this machine's calibration", async () => {
         expect(member.tg.basis).toBe("calibrated");
         expect(member.pp.typical!.high).toBeCloseTo(100e9 / (2 * model.bytes.activeParameters), 9);
         expect(member.fit[0]!.memoryGiB).toBe(24);
+        // 4.6 GB per token against a largest twin of 1.17 GB: an extrapolation, and the output says so.
+        expect(result.calibration?.beyondBytes).toBe(1.17e9);
+        expect(renderEstimateTable(result)).toContain("beyond the calibrated sizes");
+    });
+
+    it("calls a prediction inside the calibrated sizes an interpolation (no note)", () => {
+        const small = {...llama8b("Q4_K_M", 0.9e9), layers: 16};
+        small.bytes = {...small.bytes, readBytesPerToken: 0.9e9, kvBytesPerToken: 32768};
+        const result = estimateOnThisMachine(small, sampleCalibration(), hardware);
+        expect(result.bytesPerGeneratedToken).toBeLessThan(1.17e9 * 1.25);
+        expect(result.calibration?.beyondBytes).toBeNull();
+        expect(renderEstimateTable(result)).not.toContain("beyond the calibrated sizes");
     });
 
     it("estimates a profile's members one by one", () => {

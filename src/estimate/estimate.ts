@@ -105,7 +105,12 @@ export interface EstimateResult {
         overheadSource: string;
         offload: {hostGBps: number; hostSource: string; storageGBps: number; storageSource: string};
     };
-    calibration: {date: string; mismatch: string | null} | null;
+    calibration: {
+        date: string;
+        mismatch: string | null;
+        /** Bytes per token of the largest calibration twin, when this model reads more than 1.25x that: an extrapolation. */
+        beyondBytes: number | null;
+    } | null;
 }
 
 export const DEFAULT_CONTEXT = 4096;
@@ -349,8 +354,21 @@ export function estimateOnThisMachine(
             overheadSource: hardware.assumptions.runtimeOverheadGiB.source,
             offload: offloadAssumptions(hardware)
         },
-        calibration: {date: calibration.date, mismatch: options.mismatch ?? null}
+        calibration: {
+            date: calibration.date,
+            mismatch: options.mismatch ?? null,
+            beyondBytes: beyondCalibration(calibration, resolved.bytesPerGeneratedToken)
+        }
     };
+}
+
+/** Reads above this multiple of the largest calibration twin's are an extrapolation of the fit. */
+export const CALIBRATED_RANGE_SLACK = 1.25;
+
+/** The largest calibration twin's bytes per token when `bytesPerToken` lies beyond the calibrated sizes, else null. */
+export function beyondCalibration(calibration: Calibration, bytesPerToken: number): number | null {
+    const largest = Math.max(...calibration.points.map((point) => point.bytesPerToken));
+    return bytesPerToken > largest * CALIBRATED_RANGE_SLACK ? largest : null;
 }
 
 /** How far the calibrated model missed its own points (at least 5%): the width of the expected range. */

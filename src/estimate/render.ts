@@ -186,6 +186,12 @@ function headerLines(result: EstimateResult): string[] {
         `hardware   ${result.hardware.name}${result.hardware.note == null ? "" : `: ${result.hardware.note}`}`
     ];
     for (const note of bytes.notes) lines.push(`note       ${note}`);
+    if (result.calibration?.beyondBytes != null)
+        lines.push(
+            `note       beyond the calibrated sizes (the largest twin reads ${formatSize(result.calibration.beyondBytes)} per token): ` +
+                "the expected speed is extrapolated; weights llama.cpp reads through mmap rather than repacks " +
+                "(Q8_0, Q6_K, F16) may run well below it on large files (see docs/estimate.md)"
+        );
     if (result.calibration?.mismatch != null)
         lines.push(
             `warning    the calibration may be stale: ${result.calibration.mismatch}; rerun \`llmproof estimate --calibrate\``
