@@ -41,6 +41,7 @@ function request(
             ubatchSize: 512,
             gpuLayers: 0,
             flashAttention: false,
+            useMmap: true,
             ...config
         },
         policy: {warmup: 1, repetitions: 2, adaptive: null},
@@ -254,7 +255,7 @@ describe("llama-bench reference", () => {
                 request(
                     "/m.gguf",
                     {policy: {warmup: 0, repetitions: 3, adaptive: null}},
-                    {depth: 64, flashAttention: true}
+                    {depth: 64, flashAttention: true, useMmap: false}
                 )
             )
         );
@@ -281,8 +282,18 @@ describe("llama-bench reference", () => {
             "0",
             "-fa",
             "on",
+            "-lm",
+            "none",
             "--no-warmup"
         ]);
+        // Builds from before --load-mode take -mmp.
+        const mmap = (syntax: "load-mode" | "mmp", useMmap: boolean) =>
+            llamaBenchArguments({...llamaBenchParametersFor(request("/m.gguf")), useMmap, mmapSyntax: syntax}).slice(
+                -2
+            );
+        expect(mmap("load-mode", true)).toEqual(["-lm", "mmap"]);
+        expect(mmap("mmp", true)).toEqual(["-mmp", "1"]);
+        expect(mmap("mmp", false)).toEqual(["-mmp", "0"]);
     });
 
     it("runs the real llama-bench on a tiny twin when it is built", async (context) => {
@@ -316,12 +327,14 @@ describe("bench:reference comparison", () => {
 const fs = require("node:fs");
 const args = process.argv.slice(2);
 const value = (flag) => args[args.indexOf(flag) + 1];
+// Asked once, for the mmap option's syntax; not a measurement.
+if (args.includes("--help")) { process.stdout.write("  -lm, --load-mode <auto|none|mmap|mlock|mmap+mlock|dio>\\n"); process.exit(0); }
 const call = Number(fs.readFileSync(${JSON.stringify(counter)}, "utf8")) + 1;
 fs.writeFileSync(${JSON.stringify(counter)}, String(call));
 const ts = 1000 * call, r = Number(value("-r"));
 const test = (nPrompt, nGen) => ({build_commit: "fake", build_number: 0, cpu_info: "test", backends: "CPU", model_filename: value("-m"),
     model_type: "test", model_size: 1, model_n_params: 1, n_batch: 2048, n_ubatch: 512, n_threads: Number(value("-t")), n_gpu_layers: 0,
-    flash_attn: 0, n_prompt: nPrompt, n_gen: nGen, n_depth: 0, test_time: "2026-01-01T00:00:00Z", avg_ns: 1, stddev_ns: 0,
+    flash_attn: 0, load_mode: value("-lm"), n_prompt: nPrompt, n_gen: nGen, n_depth: 0, test_time: "2026-01-01T00:00:00Z", avg_ns: 1, stddev_ns: 0,
     avg_ts: ts, stddev_ts: 0, samples_ns: Array(r).fill(1), samples_ts: Array(r).fill(ts)});
 process.stdout.write(JSON.stringify([test(Number(value("-p")), 0), test(0, Number(value("-n")))]));
 `

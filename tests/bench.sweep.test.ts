@@ -12,7 +12,8 @@ describe("sweep defaults", () => {
             batchSize: [2048],
             ubatchSize: [512],
             gpuLayers: [0],
-            flashAttention: [false]
+            flashAttention: [false],
+            useMmap: [true]
         });
         expect(expandSweep(lists)).toEqual([
             {
@@ -23,7 +24,8 @@ describe("sweep defaults", () => {
                 batchSize: 2048,
                 ubatchSize: 512,
                 gpuLayers: 0,
-                flashAttention: false
+                flashAttention: false,
+                useMmap: true
             },
             {
                 threads: 2,
@@ -33,7 +35,8 @@ describe("sweep defaults", () => {
                 batchSize: 2048,
                 ubatchSize: 512,
                 gpuLayers: 0,
-                flashAttention: false
+                flashAttention: false,
+                useMmap: true
             }
         ]);
     });
@@ -56,7 +59,8 @@ describe("expandSweep", () => {
         batchSize: [2048],
         ubatchSize: [512],
         gpuLayers: [0],
-        flashAttention: [false]
+        flashAttention: [false],
+        useMmap: [true]
     };
 
     it("makes separate pp and tg tests for every combination, in llama-bench's order", () => {
@@ -112,6 +116,22 @@ describe("expandSweep", () => {
             threads: 2,
             ubatchSize: 128
         });
+    });
+
+    it("sweeps mmap between gpu layers and batch, as llama-bench's -mmp loop", () => {
+        const configs = expandSweep({
+            ...base,
+            nPrompt: [0],
+            gpuLayers: [0, 99],
+            useMmap: [false, true],
+            batchSize: [512, 2048]
+        });
+        expect(
+            configs.map(({gpuLayers, useMmap, batchSize}) => `${gpuLayers}/${useMmap ? 1 : 0}/${batchSize}`)
+        ).toEqual(["0/0/512", "0/0/2048", "0/1/512", "0/1/2048", "99/0/512", "99/0/2048", "99/1/512", "99/1/2048"]);
+        expect(expandSweep({...base, nPrompt: [0], useMmap: [true, true]}).map((config) => config.useMmap)).toEqual([
+            true
+        ]);
     });
 
     it("skips zero sizes and duplicate entries", () => {

@@ -1,7 +1,8 @@
-import {mkdtemp, readdir, rm, writeFile} from "node:fs/promises";
+import {mkdtemp, readdir, readFile, rm, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {parseCsv} from "../src/bench/llama-bench-format.js";
 import {BenchReportSchema, BenchRunSchema} from "../src/results/schema.js";
 import {loadRuns} from "../src/results/store.js";
 import {findLlamaBench} from "../src/system/llama-tools.js";
@@ -116,6 +117,64 @@ describe("llmproof bench", () => {
         expect(runs[1]!.failure?.reason).toMatch(/GGUF/);
         expect(stderr).toMatch(/1 of 2 runs failed/);
         expect((await loadRuns(resultsDir)).map((run) => run.status).sort()).toEqual(["failed", "ok"]);
+    });
+
+    it("sweeps --mmap 0,1: two rows, the weights read into memory then mapped, told apart in every output", async () => {
+        const resultsDir = join(workDir, "results-mmap");
+        const csvPath = join(workDir, "mmap.csv");
+        const markdownPath = join(workDir, "mmap.md");
+        const {code, stdout, stderr} = await runCli([
+            "bench",
+            twinPath,
+            "-t",
+            "1",
+            "-p",
+            "0",
+            "-n",
+            "4",
+            "-r",
+            "1",
+            "--warmup",
+            "0",
+            "--mmap",
+            "0,1",
+            "--json",
+            "--results-dir",
+            resultsDir,
+            "--export-csv",
+            csvPath,
+            "--export-markdown",
+            markdownPath
+        ]);
+        expect(code).toBe(0);
+        expect(stderr).toMatch(/\[1\/2\] .*tg4 t=1 mmap=0/);
+        expect(stderr).toMatch(/\[2\/2\] .*tg4 t=1 mmap=1/);
+        const runs = BenchReportSchema.parse(JSON.parse(stdout)).runs;
+        expect(runs.map((run) => [run.test, run.config.useMmap, run.status])).toEqual([
+            ["tg4", false, "ok"],
+            ["tg4", true, "ok"]
+        ]);
+        for (const run of runs) {
+            expect(run.tg!.tokensPerSecond.mean).toBeGreaterThan(0);
+            // The engine used what was asked (no "requested … used" note).
+            expect(run.engine!.notes.filter((note) => note.startsWith("mmap:"))).toEqual([]);
+        }
+        const [header, ...rows] = parseCsv((await readFile(csvPath, "utf8")).trimEnd());
+        expect(rows.map((row) => row[header!.indexOf("use_mmap")])).toEqual(["false", "true"]);
+        const markdown = (await readFile(markdownPath, "utf8")).split("\n");
+        const titles = markdown[0]!.split("|").map((cell) => cell.trim());
+        expect(titles).toContain("mmap");
+        expect(markdown.slice(2, 4).map((line) => line.split("|")[titles.indexOf("mmap")]!.trim())).toEqual(["0", "1"]);
+        expect((await readdir(resultsDir)).filter((name) => name.includes("_mmp0_"))).toHaveLength(1);
+    });
+
+    it("refuses an --mmap value other than 0 or 1 in one sentence, before measuring", async () => {
+        const {code, stdout, stderr} = await runCli(["bench", twinPath, "--mmap", "0,2", "--no-save"]);
+        expect(code).toBe(64);
+        expect(stdout).toBe("");
+        expect(stderr.trim()).toBe(
+            "llmproof: Invalid option --mmap: mmap takes 0 (read the weights into memory), 1 (map the file) or both as 0,1."
+        );
     });
 
     it.skipIf(llamaBench === null)("puts llama-bench's numbers beside ours with --cross-check", async () => {

@@ -72,6 +72,43 @@ describe("llama-bench outputs", () => {
         expect(report.rows.filter((row) => row.metric === "pp").every((row) => row.ratio === 1)).toBe(true);
     });
 
+    it("reads whether llama-bench mapped the weights: load_mode in newer builds, use_mmap in older ones", async () => {
+        // The fixtures come from a build with -lm (load_mode "auto"), which maps the file on a CPU.
+        for (const format of ["json", "jsonl", "csv", "sql"])
+            expect(new Set((await loadFile(`${base}.${format}`)).map((item) => item.mmap))).toEqual(new Set(["1"]));
+        const tests = JSON.parse(await readFile(`${base}.json`, "utf8")) as Record<string, unknown>[];
+        const variant = async (name: string, change: (test: Record<string, unknown>) => void) => {
+            const path = join(workDir, `${name}.json`);
+            await writeFile(
+                path,
+                JSON.stringify(
+                    tests.map((test) => {
+                        const copy = {...test};
+                        change(copy);
+                        return copy;
+                    })
+                )
+            );
+            return (await loadFile(path)).map((item) => item.mmap);
+        };
+        expect(await variant("load-none", (test) => (test.load_mode = "none"))).toEqual(["0", "0", "0", "0"]);
+        expect(await variant("load-dio", (test) => (test.load_mode = "dio"))).toEqual(["0", "0", "0", "0"]);
+        expect(await variant("load-mmap", (test) => (test.load_mode = "mmap"))).toEqual(["1", "1", "1", "1"]);
+        const older = (useMmap: boolean) => (test: Record<string, unknown>) => {
+            delete test.load_mode;
+            test.use_mmap = useMmap;
+        };
+        expect(await variant("mmp0", older(false))).toEqual(["0", "0", "0", "0"]);
+        expect(await variant("mmp1", older(true))).toEqual(["1", "1", "1", "1"]);
+        expect(await variant("neither", (test) => delete test.load_mode)).toEqual(["1", "1", "1", "1"]);
+        // CSV and SQL write use_mmap as 0/1.
+        const csv = (await readFile(`${base}.csv`, "utf8"))
+            .replace("load_mode,", "use_mmap,")
+            .replace(/"auto","auto"/g, '"0","auto"');
+        await writeFile(join(workDir, "mmp0.csv"), csv);
+        expect((await loadFile(join(workDir, "mmp0.csv"))).map((item) => item.mmap)).toEqual(["0", "0", "0", "0"]);
+    });
+
     it("refuses a file that is neither llmproof's nor llama-bench's, as a usage error", async () => {
         const path = join(workDir, "notes.json");
         await writeFile(path, '{"hello": "world"}');

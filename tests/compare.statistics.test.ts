@@ -1,5 +1,6 @@
 import {describe, expect, it} from "vitest";
 import {compareSides} from "../src/compare/compare.js";
+import {exportCompare} from "../src/report/compare.js";
 import {gateExitCode, parseGateRule} from "../src/compare/gate.js";
 import type {Measurement} from "../src/compare/schema.js";
 import {smallestPossiblePValue, testRawSamples, testSummaries} from "../src/compare/significance.js";
@@ -19,6 +20,7 @@ function measurement(overrides: Partial<Measurement> & {tg?: number[]; pp?: numb
         ubatch: 512,
         ngl: "cpu",
         fa: "0",
+        mmap: "1",
         status: "ok",
         failure: null,
         build: "b1",
@@ -102,6 +104,42 @@ describe("compare rows", () => {
         expect(pp.speedup).toBeCloseTo(0.75, 3);
         expect(report.unmatched.candidate).toHaveLength(1);
         expect(report.unmatched.candidate[0]!.threads).toBe(1);
+    });
+
+    it("holds rows with and without mmap apart, like rows of different thread counts", () => {
+        const report = compareSides(
+            side([measurement({tg: noiseA}), measurement({mmap: "0", tg: slower})]),
+            side([measurement({tg: noiseB}), measurement({mmap: "0", tg: noiseA})])
+        );
+        expect(report.matchedOn).toContain("mmap");
+        // The table and Markdown show an mmap column because a row ran without it; CSV always has one.
+        expect(exportCompare(report, "md").split("\n")[0]).toMatch(/\| t \| mmap \| metric \|/);
+        expect(exportCompare(report, "table")).toMatch(/│ t │ mmap │ metric/);
+        expect(
+            exportCompare(
+                compareSides(side([measurement({tg: noiseA})]), side([measurement({tg: noiseB})])),
+                "md"
+            ).split("\n")[0]
+        ).toMatch(/\| t \| metric \|/);
+        expect(exportCompare(report, "csv").split("\r\n")[0]).toMatch(/,fa,mmap,metric,/);
+        const gated = compareSides(
+            side([measurement({mmap: "0", tg: noiseA})]),
+            side([measurement({mmap: "0", tg: slower})]),
+            {
+                gate: [parseGateRule("tg<-5%")]
+            }
+        );
+        expect(gated.gate!.violations[0]!.message).toMatch(/^m\.gguf tg128 t=2 mmap=0: tg changed -20\.0%/);
+        expect(report.rows.map((row) => [row.mmap, row.verdict])).toEqual([
+            ["1", "same"],
+            ["0", "better"]
+        ]);
+        // --ignore mmap pools them.
+        expect(
+            compareSides(side([measurement({tg: noiseA})]), side([measurement({mmap: "0", tg: noiseB})]), {
+                ignore: ["mmap"]
+            }).rows
+        ).toHaveLength(1);
     });
 
     it("calls a lower TTFT or RSS better and reports the speed-up the right way round", () => {

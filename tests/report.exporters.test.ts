@@ -99,6 +99,23 @@ describe("exporters", () => {
         );
     });
 
+    it("shows an mmap column when a row ran without mmap or the rows differ in it, and always writes use_mmap to CSV", () => {
+        const withoutMmap = (run: BenchRun): BenchRun => ({...run, config: {...run.config, useMmap: false}});
+        const titles = (selection: BenchRun[]) =>
+            exportRuns(selection, "md")
+                .split("\n")[0]!
+                .split("|")
+                .map((cell) => cell.trim());
+        expect(titles(runs)).not.toContain("mmap");
+        expect(titles([runs[0]!, withoutMmap(runs[1]!)])).toContain("mmap");
+        expect(titles([withoutMmap(runs[0]!)])).toContain("mmap");
+        expect(exportRuns([withoutMmap(runs[0]!)], "table")).toMatch(/mmap/);
+        const [header, ...rows] = parseCsv(exportRuns([runs[0]!, withoutMmap(runs[1]!)], "csv"));
+        const column = header!.indexOf("use_mmap");
+        expect(column).toBe(header!.indexOf("flash_attention") + 1);
+        expect(rows.map((row) => row[column])).toEqual(["true", "false"]);
+    });
+
     it("md prints a Markdown table with escaped pipes", () => {
         const withPipe = {...runs[2]!, failure: {...runs[2]!.failure!, reason: "a | b"}};
         const lines = exportRuns([runs[0]!, runs[1]!, withPipe], "md").trimEnd().split("\n");

@@ -40,6 +40,15 @@ describe("BenchRunSchema", () => {
         expect(BenchRunSchema.parse(saved).engine?.cmakeOptions).toEqual({});
     });
 
+    it("reads runs saved before mmap was recorded as mapped (llama-bench's default, and the only way they ran)", () => {
+        const [pp] = runs as [BenchRun];
+        const saved = JSON.parse(JSON.stringify(pp)) as {config: Record<string, unknown>};
+        delete saved.config.useMmap;
+        expect(BenchRunSchema.parse(saved).config.useMmap).toBe(true);
+        expect(BenchRunSchema.parse({...pp, config: {...pp.config, useMmap: false}}).config.useMmap).toBe(false);
+        expect(BenchRunSchema.safeParse({...pp, config: {...pp.config, useMmap: 0}}).success).toBe(false);
+    });
+
     it("carries the documented fields", () => {
         const [pp, tg, failed] = runs as [BenchRun, BenchRun, BenchRun];
         expect(pp.test).toBe("pp512");
@@ -80,6 +89,10 @@ describe("results store", () => {
         expect(new Set(paths).size).toBe(runs.length);
         expect(runFileName(runs[1]!)).toMatch(
             /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ_qwen2\.5-0\.5b-twin-q4-0_tg128-d1024_t2_b2048_ub512_ngl0_fa0_[0-9a-f]{8}\.json$/
+        );
+        // A run without mmap says so in its name; runs with it keep the names they always had.
+        expect(runFileName({...runs[1]!, config: {...runs[1]!.config, useMmap: false}})).toMatch(
+            /_fa0_mmp0_[0-9a-f]{8}\.json$/
         );
         const names = await readdir(directory);
         expect(names.filter((name) => name.endsWith(".tmp"))).toEqual([]);

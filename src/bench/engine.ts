@@ -79,7 +79,12 @@ export async function measureInProcess(
 
         progress("loading the model");
         const loadStarted = performance.now();
-        model = await llama.loadModel({modelPath: request.modelPath, gpuLayers: config.gpuLayers});
+        // An explicit mmap choice, as llama-bench -mmp (node-llama-cpp's "auto" may turn it off to offload more layers).
+        model = await llama.loadModel({
+            modelPath: request.modelPath,
+            gpuLayers: config.gpuLayers,
+            useMmap: config.useMmap
+        });
         context = await model.createContext({
             // llama-bench: n_ctx = n_prompt + n_gen + n_depth
             contextSize: Math.max(1, config.nPrompt + config.nGen + config.depth),
@@ -103,6 +108,9 @@ export async function measureInProcess(
                 : [];
 
         const engine = await engineInfo(llama, config, decoder.threadsInUse);
+        // llama.cpp falls back to reading the file where it cannot map it, as llama-bench does; the row says so.
+        if (model.useMmap !== config.useMmap)
+            engine.notes.push(`mmap: ${config.useMmap ? "on" : "off"} requested, ${model.useMmap ? "on" : "off"} used`);
         return {
             ok: true,
             engine,
@@ -146,13 +154,15 @@ async function estimateMemory(llama: Llama, request: MeasurementRequest): Promis
         const {readGgufFileInfo, GgufInsights} = await import("node-llama-cpp");
         const insights = await GgufInsights.from(await readGgufFileInfo(request.modelPath), llama);
         const gpuLayers = llama.gpu === false ? 0 : Math.min(request.config.gpuLayers, insights.totalLayers);
-        const modelNeeds = await insights.estimateModelResourceRequirementsV2({gpuLayers});
+        const useMmap = request.config.useMmap;
+        const modelNeeds = await insights.estimateModelResourceRequirementsV2({gpuLayers, useMmap});
         const contextNeeds = await insights.estimateContextResourceRequirementsV2({
             contextSize: Math.max(1, request.config.nPrompt + request.config.nGen + request.config.depth),
             modelGpuLayers: gpuLayers,
             batchSize: effectiveUbatch(request.config),
             sequences: 1,
-            flashAttention: request.config.flashAttention
+            flashAttention: request.config.flashAttention,
+            useMmap
         });
         return {
             ramBytes: modelNeeds.cpuRam + contextNeeds.cpuRam,

@@ -432,6 +432,7 @@ function configSuffix(config: BenchConfig, lists: SweepLists): string {
     if (new Set(lists.batchSize).size > 1) parts.push(`b=${config.batchSize}`);
     if (new Set(lists.ubatchSize).size > 1) parts.push(`ub=${config.ubatchSize}`);
     if (new Set(lists.flashAttention).size > 1) parts.push(`fa=${config.flashAttention ? 1 : 0}`);
+    if (new Set(lists.useMmap).size > 1 || !config.useMmap) parts.push(`mmap=${config.useMmap ? 1 : 0}`);
     return parts.length === 0 ? "" : ` ${parts.join(" ")}`;
 }
 

@@ -18,6 +18,10 @@ export const LlamaBenchTestSchema = z.looseObject({
     n_threads: z.number().int(),
     n_gpu_layers: z.number().int(),
     flash_attn: z.union([z.number(), z.boolean(), z.string()]),
+    /** -mmp of older builds; a JSON boolean. */
+    use_mmap: z.boolean().optional(),
+    /** -lm of newer builds (auto, none, mmap, mlock, mmap+mlock, dio), which replaced -mmp. */
+    load_mode: z.string().optional(),
     n_prompt: z.number().int(),
     n_gen: z.number().int(),
     n_depth: z.number().int(),
@@ -91,6 +95,10 @@ export const LlamaBenchRecordSchema = z.looseObject({
     n_threads: intLike,
     n_gpu_layers: intLike,
     flash_attn: z.union([z.number(), z.boolean(), z.string()]),
+    /** -mmp: a boolean in JSON, "1"/"0" in CSV and SQL; absent from newer outputs (load_mode) and very old ones (mmap was on). */
+    use_mmap: z.union([z.number(), z.boolean(), z.string()]).nullable().optional(),
+    /** -lm, which replaced -mmp: auto, none, mmap, mlock, mmap+mlock or dio. */
+    load_mode: z.string().nullable().optional(),
     n_prompt: intLike,
     n_gen: intLike,
     n_depth: intLike.default(0),
@@ -208,4 +216,18 @@ export function llamaBenchFlashAttention(value: LlamaBenchRecord["flash_attn"]):
     if (value === true || value === 1 || value === "1" || value === "true" || value === "on") return "1";
     if (value === false || value === 0 || value === "0" || value === "false" || value === "off") return "0";
     return "auto";
+}
+
+/**
+ * Whether llama-bench loaded the weights through mmap, "1" or "0", from use_mmap (true/false in JSON,
+ * 1/0 in CSV and SQL) or, in builds that replaced -mmp with -lm, load_mode: none, mlock and dio read
+ * the file into memory; auto (the default) maps it unless a device cannot, mmap and mmap+mlock map it.
+ * "1" when neither is recorded: mmap has always been llama-bench's default.
+ */
+export function llamaBenchMmap(record: {use_mmap?: unknown; load_mode?: unknown}): "0" | "1" {
+    const useMmap = record.use_mmap;
+    if (useMmap !== undefined && useMmap !== null)
+        return useMmap === false || useMmap === 0 || useMmap === "0" || useMmap === "false" ? "0" : "1";
+    const loadMode = typeof record.load_mode === "string" ? record.load_mode.trim().toLowerCase() : "";
+    return loadMode === "none" || loadMode === "mlock" || loadMode === "dio" ? "0" : "1";
 }

@@ -124,7 +124,8 @@ export async function compareWithLlamaBench(
                         batchSize: 2048,
                         ubatchSize: 512,
                         gpuLayers: 0,
-                        flashAttention: options.flashAttention ?? false
+                        flashAttention: options.flashAttention ?? false,
+                        useMmap: true
                     },
                     policy: {warmup: 1, repetitions: options.repetitions, adaptive: null},
                     measureTtft: false,

@@ -6,7 +6,7 @@ import {errorMessage} from "../util/errors.js";
 import {findLlamaBench} from "../system/llama-tools.js";
 import type {BenchConfig} from "../results/config.js";
 import type {MeasurementRequest} from "./protocol.js";
-import {type LlamaBenchTest, parseLlamaBenchJson} from "./llama-bench-format.js";
+import {type LlamaBenchTest, llamaBenchMmap, parseLlamaBenchJson} from "./llama-bench-format.js";
 
 /**
  * llama.cpp's own llama-bench as the reference llmproof's numbers are held to: running it with the
@@ -24,6 +24,13 @@ export interface LlamaBenchParameters {
     ubatchSize?: number;
     gpuLayers?: number;
     flashAttention?: boolean;
+    /** Load the weights through mmap (llama-bench's default) or read them into memory. */
+    useMmap?: boolean;
+    /**
+     * How this llama-bench takes that choice: `-lm mmap|none` in the llama.cpp releases that replaced -mmp
+     * with --load-mode (node-llama-cpp's bundled one among them; the default), `-mmp 1|0` in older ones.
+     */
+    mmapSyntax?: LlamaBenchMmapSyntax;
     repetitions: number;
     /** llama-bench always warms up once; false passes --no-warmup. */
     warmup?: boolean;
@@ -31,6 +38,8 @@ export interface LlamaBenchParameters {
     /** Extra environment (e.g. LD_LIBRARY_PATH for llamaBenchOnLibraries). */
     env?: NodeJS.ProcessEnv;
 }
+
+export type LlamaBenchMmapSyntax = "load-mode" | "mmp";
 
 export function llamaBenchArguments(parameters: LlamaBenchParameters): string[] {
     const args = [
@@ -52,8 +61,31 @@ export function llamaBenchArguments(parameters: LlamaBenchParameters): string[] 
     if (parameters.ubatchSize !== undefined) args.push("-ub", String(parameters.ubatchSize));
     if (parameters.gpuLayers !== undefined) args.push("-ngl", String(parameters.gpuLayers));
     if (parameters.flashAttention !== undefined) args.push("-fa", parameters.flashAttention ? "on" : "off");
+    if (parameters.useMmap !== undefined)
+        args.push(
+            ...(parameters.mmapSyntax === "mmp"
+                ? ["-mmp", parameters.useMmap ? "1" : "0"]
+                : ["-lm", parameters.useMmap ? "mmap" : "none"])
+        );
     if (parameters.warmup === false) args.push("--no-warmup");
     return args;
+}
+
+const mmapSyntaxes = new Map<string, Promise<LlamaBenchMmapSyntax>>();
+
+/** Which mmap option this llama-bench binary takes, from its --help (asked once per binary). */
+export function llamaBenchMmapSyntax(binary: string, env?: NodeJS.ProcessEnv): Promise<LlamaBenchMmapSyntax> {
+    let syntax = mmapSyntaxes.get(binary);
+    if (syntax === undefined) {
+        syntax = new Promise((resolvePromise) => {
+            const options = {timeout: 30_000, killSignal: "SIGKILL" as const, env: {...process.env, ...env}};
+            execFile(binary, ["--help"], options, (_error, stdout) =>
+                resolvePromise(/--load-mode\b/.test(stdout) || !/--mmap\b/.test(stdout) ? "load-mode" : "mmp")
+            );
+        });
+        mmapSyntaxes.set(binary, syntax);
+    }
+    return syntax;
 }
 
 /** Run llama-bench and return its parsed tests. Throws with llama-bench's last stderr lines when it fails. */
@@ -109,6 +141,7 @@ export function llamaBenchParametersFor(request: MeasurementRequest): LlamaBench
         ubatchSize: config.ubatchSize,
         gpuLayers: config.gpuLayers,
         flashAttention: config.flashAttention,
+        useMmap: config.useMmap,
         // llama-bench has no adaptive mode: it runs the minimum repetitions.
         repetitions: request.policy.repetitions,
         warmup: request.policy.warmup > 0
@@ -122,10 +155,13 @@ export async function runReferenceForRequest(
     timeoutMs?: number,
     env?: NodeJS.ProcessEnv
 ): Promise<ReferenceSamples> {
-    const tests = await runLlamaBench(binary, {...llamaBenchParametersFor(request), timeoutMs, env});
+    const mmapSyntax = await llamaBenchMmapSyntax(binary, env);
+    const all = await runLlamaBench(binary, {...llamaBenchParametersFor(request), mmapSyntax, timeoutMs, env});
+    // Only the tests llama-bench ran the way llmproof did.
+    const tests = all.filter((test) => llamaBenchMmap(test) === (request.config.useMmap ? "1" : "0"));
     const pp = tests.find((test) => test.n_prompt > 0 && test.n_gen === 0);
     const tg = tests.find((test) => test.n_gen > 0 && test.n_prompt === 0);
-    const first = tests[0];
+    const first = all[0];
     return {
         binary,
         build: first ? `${first.build_commit} (${first.build_number})` : null,

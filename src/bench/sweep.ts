@@ -10,7 +10,7 @@ import type {BenchConfig} from "../results/config.js";
  * numbers line up one to one with llama-bench's rows. TTFT is measured in pp tests (a prompt of
  * nPrompt tokens, then the first sampled token).
  *
- * The order follows llama-bench's loops (gpu layers, batch, ubatch, flash attention, threads,
+ * The order follows llama-bench's loops (gpu layers, mmap, batch, ubatch, flash attention, threads,
  * depth, then the pp tests followed by the tg tests) so that results are listed in the same order.
  */
 export interface SweepLists {
@@ -22,6 +22,8 @@ export interface SweepLists {
     ubatchSize: number[];
     gpuLayers: number[];
     flashAttention: boolean[];
+    /** Load the weights through mmap (llama-bench -mmp); false reads them into anonymous memory. */
+    useMmap: boolean[];
 }
 
 /** llama-bench's defaults, except threads and gpu layers, which depend on the machine. */
@@ -33,6 +35,8 @@ export const SWEEP_DEFAULTS = {
     ubatchSize: [512],
     /** node-llama-cpp's default; llama-bench's "auto" resolves per device. */
     flashAttention: [false],
+    /** llama-bench's -mmp 1. */
+    useMmap: [true],
     repetitions: 5,
     warmup: 1
 } as const;
@@ -58,7 +62,8 @@ export function resolveSweepLists(partial: Partial<SweepLists>, context: SweepDe
         batchSize: partial.batchSize ?? [...SWEEP_DEFAULTS.batchSize],
         ubatchSize: partial.ubatchSize ?? [...SWEEP_DEFAULTS.ubatchSize],
         gpuLayers: partial.gpuLayers ?? [defaultGpuLayers(context.hasGpu)],
-        flashAttention: partial.flashAttention ?? [...SWEEP_DEFAULTS.flashAttention]
+        flashAttention: partial.flashAttention ?? [...SWEEP_DEFAULTS.flashAttention],
+        useMmap: partial.useMmap ?? [...SWEEP_DEFAULTS.useMmap]
     };
 }
 
@@ -66,17 +71,26 @@ export function resolveSweepLists(partial: Partial<SweepLists>, context: SweepDe
 export function expandSweep(lists: SweepLists): BenchConfig[] {
     const configs: BenchConfig[] = [];
     for (const gpuLayers of unique(lists.gpuLayers))
-        for (const batchSize of unique(lists.batchSize))
-            for (const ubatchSize of unique(lists.ubatchSize))
-                for (const flashAttention of unique(lists.flashAttention))
-                    for (const threads of unique(lists.threads))
-                        for (const depth of unique(lists.depth)) {
-                            const common = {threads, depth, batchSize, ubatchSize, gpuLayers, flashAttention};
-                            for (const nPrompt of unique(lists.nPrompt))
-                                if (nPrompt > 0) configs.push({...common, nPrompt, nGen: 0});
-                            for (const nGen of unique(lists.nGen))
-                                if (nGen > 0) configs.push({...common, nPrompt: 0, nGen});
-                        }
+        for (const useMmap of unique(lists.useMmap))
+            for (const batchSize of unique(lists.batchSize))
+                for (const ubatchSize of unique(lists.ubatchSize))
+                    for (const flashAttention of unique(lists.flashAttention))
+                        for (const threads of unique(lists.threads))
+                            for (const depth of unique(lists.depth)) {
+                                const common = {
+                                    threads,
+                                    depth,
+                                    batchSize,
+                                    ubatchSize,
+                                    gpuLayers,
+                                    flashAttention,
+                                    useMmap
+                                };
+                                for (const nPrompt of unique(lists.nPrompt))
+                                    if (nPrompt > 0) configs.push({...common, nPrompt, nGen: 0});
+                                for (const nGen of unique(lists.nGen))
+                                    if (nGen > 0) configs.push({...common, nPrompt: 0, nGen});
+                            }
     return configs;
 }
 

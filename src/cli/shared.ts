@@ -82,7 +82,9 @@ export function validateOptions<T extends z.ZodTypeAny>(schema: T, options: unkn
     const result = schema.safeParse(options);
     if (!result.success) {
         const issue = result.error.issues[0];
-        const where = issue && issue.path.length > 0 ? `--${issue.path.join(".")}: ` : "";
+        // The option's name, without the index of a list item ("--fa", not "--fa.0").
+        const path = issue?.path.filter((part) => typeof part === "string") ?? [];
+        const where = path.length > 0 ? `--${path.join(".")}: ` : "";
         throw new UserError(`Invalid option ${where}${issue?.message ?? "invalid value"}.`, {exitCode: ExitCode.usage});
     }
     return result.data;

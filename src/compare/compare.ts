@@ -189,6 +189,7 @@ export function compareRow(
         ubatch: first.ubatch,
         ngl: first.ngl,
         fa: first.fa,
+        mmap: first.mmap,
         metric,
         unit: info.unit,
         baseline,

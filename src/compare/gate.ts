@@ -59,8 +59,9 @@ function formatPercent(fraction: number): string {
     return `${fraction >= 0 ? "+" : ""}${(fraction * 100).toFixed(1)}%`;
 }
 
-function where(row: {model: string; test: string; threads: number}): string {
-    return `${row.model} ${row.test} t=${row.threads}`;
+/** "model tg128 t=4", with " mmap=0" when the weights were read into memory. */
+function where(row: {model: string; test: string; threads: number; mmap: "0" | "1"}): string {
+    return `${row.model} ${row.test} t=${row.threads}${row.mmap === "0" ? " mmap=0" : ""}`;
 }
 
 export function evaluateGate(

@@ -3,6 +3,7 @@ import {basename, extname, join} from "node:path";
 import {
     type LlamaBenchRecord,
     llamaBenchFlashAttention,
+    llamaBenchMmap,
     llamaBenchTestName,
     parseLlamaBenchCsv,
     parseLlamaBenchJsonRecords,
@@ -122,6 +123,7 @@ export function fromRun(run: BenchRun, source: string): Measurement {
         ubatch: run.config.ubatchSize,
         ngl: cpuOnly ? "cpu" : String(run.config.gpuLayers),
         fa: run.config.flashAttention ? "1" : "0",
+        mmap: run.config.useMmap ? "1" : "0",
         status: run.status,
         failure: run.failure === null ? null : `${run.failure.kind}: ${run.failure.reason}`,
         build: run.engine?.llamaCppRelease ?? run.provenance.llamaCppRelease,
@@ -160,6 +162,7 @@ function fromLlamaBench(records: LlamaBenchRecord[], source: string, options: Lo
             ubatch: record.n_ubatch,
             ngl: (record.backends ?? "").toUpperCase() === "CPU" ? "cpu" : String(record.n_gpu_layers),
             fa: llamaBenchFlashAttention(record.flash_attn),
+            mmap: llamaBenchMmap(record),
             status: "ok",
             failure: null,
             build: record.build_commit,

@@ -26,7 +26,7 @@ export const METRIC_INFO: Readonly<Record<Metric, MetricInfo>> = {
 };
 
 /** Fields a row is matched on besides the model and the test name; `--ignore` drops some. */
-export const MATCH_FIELDS = ["model", "threads", "batch", "ubatch", "ngl", "fa"] as const;
+export const MATCH_FIELDS = ["model", "threads", "batch", "ubatch", "ngl", "fa", "mmap"] as const;
 export const MatchFieldSchema = z.enum(MATCH_FIELDS);
 export type MatchField = z.infer<typeof MatchFieldSchema>;
 
@@ -56,6 +56,8 @@ export const MeasurementSchema = z.object({
     /** GPU layers; "cpu" when the run was CPU-only (the number then means nothing). */
     ngl: z.string(),
     fa: z.enum(["0", "1", "auto"]),
+    /** Weights loaded through mmap ("1", llama-bench's use_mmap) or read into memory ("0"). */
+    mmap: z.enum(["0", "1"]),
     status: z.enum(["ok", "noisy", "failed"]),
     failure: z.string().nullable(),
     /** llama.cpp build (llama-bench's build_commit, llmproof's llama.cpp release). */
@@ -97,6 +99,7 @@ export const CompareRowSchema = z.object({
     ubatch: z.number().int(),
     ngl: z.string(),
     fa: z.string(),
+    mmap: z.enum(["0", "1"]),
     metric: MetricSchema,
     unit: z.enum(["t/s", "ms", "bytes"]),
     baseline: SideStatsSchema,

@@ -82,6 +82,23 @@ const HEAD = [
     "verdict"
 ];
 const NUMERIC = [false, false, true, false, true, true, true, true, false, false];
+/** Where the mmap column goes when it is shown: after the threads. */
+const MMAP_AT = 3;
+
+/** The columns of a report: "mmap" only when a row read its weights into memory (mmap=0), as the bench table does. */
+function layout(report: CompareReport): {head: string[]; numeric: boolean[]; cells: (row: CompareRow) => string[]} {
+    if (!report.rows.some((row) => row.mmap === "0")) return {head: HEAD, numeric: NUMERIC, cells: rowCells};
+    const insert = <T>(values: readonly T[], value: T) => [
+        ...values.slice(0, MMAP_AT),
+        value,
+        ...values.slice(MMAP_AT)
+    ];
+    return {
+        head: insert(HEAD, "mmap"),
+        numeric: insert(NUMERIC, true),
+        cells: (row) => insert(rowCells(row), row.mmap)
+    };
+}
 
 function rowCells(row: CompareRow): string[] {
     return [
@@ -124,24 +141,26 @@ export function compareFootnotes(report: CompareReport): string[] {
 }
 
 export function compareTable(report: CompareReport): string {
+    const {head, numeric, cells} = layout(report);
     const table = new Table({
-        head: HEAD,
+        head,
         style: {head: [], border: []},
         chars: {mid: "", "left-mid": "", "mid-mid": "", "right-mid": ""},
-        colAligns: NUMERIC.map((numeric) => (numeric ? "right" : "left"))
+        colAligns: numeric.map((isNumeric) => (isNumeric ? "right" : "left"))
     });
-    table.push(...report.rows.map(rowCells));
+    table.push(...report.rows.map(cells));
     const body =
         report.rows.length === 0 ? "No rows in common between the baseline and the candidate." : table.toString();
     return `${[body, ...compareFootnotes(report)].join("\n")}\n`;
 }
 
 export function compareMarkdown(report: CompareReport): string {
+    const {head, numeric, cells} = layout(report);
     const escapeCell = (text: string) => text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|");
-    const line = (cells: string[]) => `| ${cells.map(escapeCell).join(" | ")} |`;
-    const rule = `| ${NUMERIC.map((numeric) => (numeric ? "---:" : "---")).join(" | ")} |`;
+    const line = (values: string[]) => `| ${values.map(escapeCell).join(" | ")} |`;
+    const rule = `| ${numeric.map((isNumeric) => (isNumeric ? "---:" : "---")).join(" | ")} |`;
     const notes = compareFootnotes(report).map((note) => `- ${note.trim()}`);
-    return `${[line(HEAD), rule, ...report.rows.map((row) => line(rowCells(row))), "", ...notes].join("\n")}\n`;
+    return `${[line(head), rule, ...report.rows.map((row) => line(cells(row))), "", ...notes].join("\n")}\n`;
 }
 
 const CSV_HEADER = [
@@ -152,6 +171,7 @@ const CSV_HEADER = [
     "n_ubatch",
     "ngl",
     "fa",
+    "mmap",
     "metric",
     "unit",
     "baseline_mean",
@@ -189,6 +209,7 @@ export function compareCsv(report: CompareReport): string {
         row.ubatch,
         row.ngl,
         row.fa,
+        row.mmap,
         row.metric,
         row.unit,
         row.baseline.mean,

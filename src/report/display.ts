@@ -5,7 +5,8 @@ import {modelLabel} from "../results/model-label.js";
 /**
  * The human-readable columns shared by the table and Markdown exporters, close to llama-bench's
  * own table (model, size, params, backend, threads, test, t/s) plus what llama-bench lacks.
- * Configuration columns that are the same in every row are left out, as llama-bench does.
+ * Configuration columns that are the same in every row are left out, as llama-bench does; "mmap" shows
+ * when a row ran without it.
  */
 export interface DisplayTable {
     head: string[];
@@ -20,6 +21,8 @@ interface Column {
     value: (run: BenchRun) => string;
     /** Shown only when the rows differ in it. */
     onlyWhenVarying?: boolean;
+    /** Shown only when a row has another value than this default (so also when the rows differ in it), as llama-bench does. */
+    unlessAll?: string;
 }
 
 const columns: Column[] = [
@@ -36,6 +39,7 @@ const columns: Column[] = [
     {title: "n_batch", numeric: true, value: (run) => String(run.config.batchSize), onlyWhenVarying: true},
     {title: "n_ubatch", numeric: true, value: (run) => String(run.config.ubatchSize), onlyWhenVarying: true},
     {title: "fa", numeric: true, value: (run) => (run.config.flashAttention ? "1" : "0"), onlyWhenVarying: true},
+    {title: "mmap", numeric: true, value: (run) => (run.config.useMmap ? "1" : "0"), unlessAll: "1"},
     {title: "test", numeric: false, value: (run) => run.test},
     {title: "t/s", numeric: true, value: (run) => phaseCells(run, (phase) => formatMeanStddev(phase.tokensPerSecond))},
     {title: "TTFT ms", numeric: true, value: (run) => (run.ttftMs === null ? "" : formatMeanStddev(run.ttftMs, 1))},
@@ -80,7 +84,12 @@ export function displayTable(runs: readonly BenchRun[]): DisplayTable {
         ...columns.slice(0, statusIndex),
         ...(hasReference ? referenceColumns : []),
         ...columns.slice(statusIndex)
-    ].filter((column) => !column.onlyWhenVarying || new Set(runs.map(column.value)).size > 1);
+    ].filter((column) => {
+        const values = new Set(runs.map(column.value));
+        if (column.onlyWhenVarying) return values.size > 1;
+        if (column.unlessAll !== undefined) return [...values].some((value) => value !== column.unlessAll);
+        return true;
+    });
     return {
         head: chosen.map((column) => column.title),
         rows: runs.map((run) => chosen.map((column) => column.value(run))),

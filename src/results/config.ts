@@ -16,7 +16,12 @@ export const BenchConfigSchema = z.object({
     batchSize: z.number().int().positive(),
     ubatchSize: z.number().int().positive(),
     gpuLayers: z.number().int().nonnegative(),
-    flashAttention: z.boolean()
+    flashAttention: z.boolean(),
+    /**
+     * Load the weights through mmap (llama-bench -mmp, its JSON field use_mmap); false reads them into
+     * anonymous memory. Defaulted for older result files, which all ran with mmap.
+     */
+    useMmap: z.boolean().default(true)
 });
 export type BenchConfig = z.infer<typeof BenchConfigSchema>;
 

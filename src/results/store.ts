@@ -83,6 +83,8 @@ export function runFileName(run: BenchRun): string {
         `ub${config.ubatchSize}`,
         `ngl${config.gpuLayers}`,
         `fa${config.flashAttention ? 1 : 0}`,
+        // Only when off, so that the names of runs with llama-bench's default stay as they were.
+        ...(config.useMmap ? [] : ["mmp0"]),
         slug(run.id).slice(0, 8)
     ].join("_")}.json`;
 }

@@ -33,6 +33,7 @@ export function exampleConfig(overrides: Partial<BenchConfig> = {}): BenchConfig
         ubatchSize: 512,
         gpuLayers: 0,
         flashAttention: false,
+        useMmap: true,
         ...overrides
     };
 }

@@ -33,6 +33,14 @@ const BenchCommandOptionsSchema = z
             .array(z.union([z.literal(0), z.literal(1)], {message: "flash attention takes 0 or 1"}))
             .nonempty()
             .optional(),
+        mmap: z
+            .array(
+                z.enum(["0", "1"], {
+                    message: "mmap takes 0 (read the weights into memory), 1 (map the file) or both as 0,1"
+                })
+            )
+            .nonempty()
+            .optional(),
         repetitions: z.number().int().positive(),
         warmup: z.number().int().nonnegative(),
         adaptive: z.boolean().default(false),
@@ -73,6 +81,11 @@ const FORMAT_BY_EXTENSION: Record<string, "json" | "jsonl" | "csv" | "md"> = {
 
 function collect(value: string, previous: string[] = []): string[] {
     return [...previous, value];
+}
+
+/** A comma list as typed ("0,1"); the schema judges the items, so that a bad one is a one-sentence usage error. */
+function commaItems(value: string): string[] {
+    return value.split(",").map((item) => item.trim());
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -117,6 +130,11 @@ export function registerBenchCommand(program: Command): void {
             parseIntList
         )
         .option("--fa <list>", "flash attention 0/1, comma list (default: 0)", parseIntList)
+        .option(
+            "--mmap <list>",
+            "load the weights through mmap 1, or read them into memory 0, comma list, like llama-bench -mmp (default: 1)",
+            commaItems
+        )
         .option(
             "-r, --repetitions <n>",
             "counted runs per test (the minimum with --adaptive)",
@@ -251,7 +269,8 @@ export function registerBenchCommand(program: Command): void {
                         batchSize: options.batchSize,
                         ubatchSize: options.ubatch,
                         gpuLayers: options.ngl,
-                        flashAttention: options.fa?.map((value) => value === 1)
+                        flashAttention: options.fa?.map((value) => value === 1),
+                        useMmap: options.mmap?.map((value) => value === "1")
                     },
                     policy: {
                         warmup: options.warmup,

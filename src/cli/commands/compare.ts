@@ -13,7 +13,7 @@ const CompareCommandOptionsSchema = z
         output: z.string().min(1).optional(),
         failIf: z.array(z.string()).default([]),
         alpha: z.number().gt(0).lt(1).default(0.05),
-        ignore: z.array(z.enum(["model", "threads", "batch", "ubatch", "ngl", "fa"])).default([]),
+        ignore: z.array(z.enum(["model", "threads", "batch", "ubatch", "ngl", "fa", "mmap"])).default([]),
         baselineBuild: z.string().min(1).optional(),
         candidateBuild: z.string().min(1).optional(),
         assumeN: z.number().int().min(2).optional()
@@ -57,7 +57,7 @@ export function registerCompareCommand(program: Command): void {
         .option("--alpha <p>", "significance level", Number, 0.05)
         .option(
             "--ignore <fields>",
-            "match rows without these fields: model, threads, batch, ubatch, ngl, fa (comma list)",
+            "match rows without these fields: model, threads, batch, ubatch, ngl, fa, mmap (comma list)",
             commaList
         )
         .option(
