@@ -11,6 +11,7 @@
 //
 // options: --rounds 3  --summary best|median  -n 64 (generated tokens)  -r 3 (counted runs per round)  -t THREADS (default:
 //          physical cores)  --dir DIR (keep the twins there; default: a temp folder, removed)
+//          --no-mmap (load the weights into memory instead of mapping the file, like llama-bench -lm none)
 //          --save (store the calibration as this machine's, like `llmproof estimate --calibrate`)  --json
 import {mkdtemp, rm, stat} from "node:fs/promises";
 import {availableParallelism, loadavg, tmpdir} from "node:os";
@@ -27,6 +28,7 @@ const {values} = parseArgs({
         threads: {type: "string", short: "t"},
         dir: {type: "string"},
         save: {type: "boolean", default: false},
+        "no-mmap": {type: "boolean", default: false},
         json: {type: "boolean", default: false}
     }
 });
@@ -44,6 +46,10 @@ const repetitions = positiveInteger(values.repetitions, "-r");
 const TOLERANCE = 0.15;
 if (values.summary !== "best" && values.summary !== "median") {
     process.stderr.write(`bench:roofline: --summary must be best or median, got ${values.summary}\n`);
+    process.exit(2);
+}
+if (values.save && values["no-mmap"]) {
+    process.stderr.write("bench:roofline: --save stores the calibration bench uses (weights mapped); drop --no-mmap to save.\n");
     process.exit(2);
 }
 const summarizeRounds = (means) => (values.summary === "best" ? Math.max(...means) : median(means));
@@ -106,7 +112,7 @@ try {
             log(`bench:roofline: round ${round}/${rounds}: ${twin.label} tg${nGen} …`);
             const outcome = await runBench({
                 models: [twin.path],
-                sweep: {threads: [threads], nPrompt: [0], nGen: [nGen], depth: [0]},
+                sweep: {threads: [threads], nPrompt: [0], nGen: [nGen], depth: [0], useMmap: [!values["no-mmap"]]},
                 policy: {warmup: 1, repetitions, adaptive: null},
                 measureTtft: false,
                 gpu: "cpu",
@@ -167,6 +173,7 @@ try {
 
     const summary = {
         threads,
+        useMmap: !values["no-mmap"],
         nGen,
         rounds,
         repetitions,
@@ -211,7 +218,8 @@ try {
                 twin.role === "held out" ? (twin.within ? "yes" : "NO") : "(fitted)"
             ]);
         process.stdout.write(
-            `kernel read bandwidth ${(kernel.bestBytesPerSecond / 1e9).toFixed(1)} GB/s (${threads} threads); llama.cpp reaches ` +
+            `kernel read bandwidth ${(kernel.bestBytesPerSecond / 1e9).toFixed(1)} GB/s (${threads} threads); ` +
+                `weights ${values["no-mmap"] ? "read into memory (--no-mmap)" : "mapped (mmap, the default)"}; llama.cpp reaches ` +
                 `${(fit.effectiveBandwidth / 1e9).toFixed(1)} GB/s (${((fit.effectiveBandwidth / kernel.bestBytesPerSecond) * 100).toFixed(0)}%) ` +
                 `+ ${(fit.secondsPerLayer * 1e6).toFixed(1)} µs per layer per token\n${table.toString()}\n` +
                 `${failed.length === 0 ? "PASS" : "FAIL"}: ${heldOut.length - failed.length} of ${heldOut.length} ` +
