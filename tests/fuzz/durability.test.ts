@@ -2,6 +2,7 @@ import {existsSync, statSync, mkdirSync, mkdtempSync, readFileSync, readdirSync,
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {BenchRunSchema} from "../../src/results/schema.js";
 import {makeTestTwin} from "../helpers/models.js";
 import {startBadServer, type BadServer} from "./bad-server.js";
 import {ggufMutations} from "./gguf-gen.js";
@@ -9,7 +10,7 @@ import {FULL, runCase} from "./harness.js";
 import {mountSmallTmpfs, unmount} from "./tmpfs.js";
 
 /**
- * Kill -9, SIGINT and SIGTERM in the middle of `pull`, `synth` and `quality`, a bad candidate among
+ * Kill -9, SIGINT and SIGTERM in the middle of `pull`, `synth`, `bench` and `quality`, a bad candidate among
  * good ones, and a full disk: nothing partial under a final name, no temp file left behind once the
  * next run has started, and every result already measured kept.
  */
@@ -34,6 +35,32 @@ afterAll(async () => {
 const TWIN_BYTES = 1_316_995_968;
 const tempFiles = (folder: string) =>
     existsSync(folder) ? readdirSync(folder).filter((entry) => /\.tmp$|\.partial$/.test(entry)) : [];
+
+const resultFiles = (folder: string) =>
+    existsSync(folder) ? readdirSync(folder).filter((entry) => !entry.startsWith(".")) : [];
+
+/** A result file that is not a whole run by the results schema, or (unless allowed) a temp file left in `folder`; else null. */
+function resultFileProblem(folder: string, options: {tempAllowed: boolean}): string | null {
+    for (const entry of resultFiles(folder)) {
+        if (!entry.endsWith(".json")) return `a foreign file in the results folder: ${entry}`;
+        try {
+            BenchRunSchema.parse(JSON.parse(readFileSync(join(folder, entry), "utf8")));
+        } catch {
+            return `${entry} is not a whole result (partial or invalid)`;
+        }
+    }
+    const temps = tempFiles(folder);
+    return options.tempAllowed || temps.length === 0 ? null : `temp files left: ${temps.join(", ")}`;
+}
+
+/** True from `delayMs` after the first result file appeared in `folder` (polled by the harness). */
+function afterFirstResult(folder: string, delayMs: number): () => boolean {
+    let firstSeen: number | null = null;
+    return () => {
+        if (firstSeen == null && resultFiles(folder).length > 0) firstSeen = performance.now();
+        return firstSeen != null && performance.now() - firstSeen >= delayMs;
+    };
+}
 
 describe("fuzz: durability", () => {
     it.skipIf(!FULL)(
@@ -101,6 +128,57 @@ describe("fuzz: durability", () => {
                 expect(next.kind, next.detail).toBe("clean");
             }
         );
+
+    it.skipIf(!FULL)(
+        "bench: kill -9 mid-suite leaves only valid result files, and the next bench in the same folder works",
+        async () => {
+            const folder = join(dir, "bench-kill");
+            const sizes = "8,12,16,24,32,48,64,96,128,192,256,384";
+            const benchArgs = (prompts: string) => [
+                "bench",
+                model,
+                "-p",
+                prompts,
+                "-n",
+                "0",
+                "-r",
+                "2",
+                "--warmup",
+                "0",
+                "-t",
+                "1",
+                "--results-dir",
+                folder
+            ];
+            const killed = await runCase({
+                cls: "durability",
+                name: "bench kill -9 mid-suite",
+                args: benchArgs(sizes),
+                expect: "error",
+                timeoutMs: 60_000,
+                // Mid-suite: a moment (0 to 2.5 s) after the first run is saved, different from run to run.
+                signal: {name: "SIGKILL", afterMs: 500, when: afterFirstResult(folder, Math.random() * 2500)},
+                checkFiles: () => resultFileProblem(folder, {tempAllowed: true})
+            });
+            expect(killed.kind, killed.detail).toBe("clean");
+            const before = resultFiles(folder).length;
+            expect(before, "the kill landed mid-suite").toBeGreaterThan(0);
+            expect(before, "the kill landed mid-suite").toBeLessThan(sizes.split(",").length);
+            const next = await runCase({
+                cls: "durability",
+                name: "bench after kill -9",
+                args: benchArgs("8"),
+                expect: "ok",
+                timeoutMs: 60_000,
+                checkFiles: () =>
+                    resultFileProblem(folder, {tempAllowed: false}) ??
+                    (resultFiles(folder).length === before + 1
+                        ? null
+                        : `${resultFiles(folder).length} result files after the re-run, expected ${before + 1}`)
+            });
+            expect(next.kind, next.detail).toBe("clean");
+        }
+    );
 
     it.skipIf(!FULL)("quality: kill -9 mid-run leaves no partial --output", async () => {
         const output = join(dir, "quality-kill.json");
