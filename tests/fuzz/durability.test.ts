@@ -1,8 +1,22 @@
-import {existsSync, statSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from "node:fs";
+import {
+    closeSync,
+    existsSync,
+    statSync,
+    mkdirSync,
+    mkdtempSync,
+    openSync,
+    readFileSync,
+    readdirSync,
+    rmSync,
+    writeFileSync,
+    writeSync
+} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {BenchRunSchema} from "../../src/results/schema.js";
+import {ExitCode} from "../../src/util/exit-codes.js";
+import {projectRoot} from "../helpers/cli.js";
 import {makeTestTwin} from "../helpers/models.js";
 import {startBadServer, type BadServer} from "./bad-server.js";
 import {ggufMutations} from "./gguf-gen.js";
@@ -19,6 +33,8 @@ const model = await makeTestTwin({quant: "Q8_0"});
 const body = readFileSync(model);
 const dir = mkdtempSync(join(tmpdir(), "llmproof-fuzz-durability-"));
 const full = mountSmallTmpfs(join(dir, "full"), "1m");
+// Filled to the last byte in its test: small outputs (a quality report, a check report) cannot fit.
+const zero = mountSmallTmpfs(join(dir, "zero"), "256k");
 let server: BadServer;
 const env = {LLMPROOF_HTTP_TIMEOUT: "5"};
 
@@ -28,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
     await server?.close();
     if (full != null) unmount(full);
+    if (zero != null) unmount(zero);
     rmSync(dir, {recursive: true, force: true});
 });
 
@@ -223,7 +240,7 @@ describe("fuzz: durability", () => {
     });
 
     it.skipIf(full == null || !FULL)(
-        "a full disk: synth, pull and check --md fail with one sentence and leave nothing behind",
+        "a full disk: synth and pull fail with one sentence and leave nothing behind",
         async () => {
             const folder = full!;
             const cases = [
@@ -258,4 +275,54 @@ describe("fuzz: durability", () => {
             }
         }
     );
+
+    it.skipIf(zero == null || !FULL)(
+        "a full disk: quality --output and check --md are refused before any work (exit 73), and leave nothing behind",
+        async () => {
+            const folder = zero!;
+            fillDisk(join(folder, "filler"));
+            const issue = join(projectRoot, "examples/issues/local-inference-letter-14.md");
+            const cases = [
+                {
+                    name: "quality --output onto a full disk",
+                    args: ["quality", model, model, "--ctx", "16", "--chunks", "1", "--output", join(folder, "q.json")],
+                    // Progress lines of a measurement: there must be none.
+                    work: /chunk \d/
+                },
+                {
+                    name: "check --md onto a full disk",
+                    args: ["check", issue, "--offline", "--md", join(folder, "report.md")],
+                    work: /^checking /m
+                }
+            ];
+            for (const fuzzCase of cases) {
+                const outcome = await runCase({
+                    cls: "durability",
+                    name: fuzzCase.name,
+                    args: fuzzCase.args,
+                    expect: "error",
+                    exitCode: ExitCode.notSaved,
+                    checkFiles: () => {
+                        const left = readdirSync(folder).filter((entry) => entry !== "filler");
+                        return left.length > 0 ? `left on the full disk: ${left.join(", ")}` : null;
+                    }
+                });
+                expect(outcome.kind, outcome.detail).toBe("clean");
+                expect(outcome.stderr, "refused before any work").not.toMatch(fuzzCase.work);
+            }
+        }
+    );
 });
+
+/** Write zeros to `path` until the disk is full. */
+function fillDisk(path: string): void {
+    const fd = openSync(path, "w");
+    const block = Buffer.alloc(4096);
+    try {
+        for (;;) writeSync(fd, block);
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
+    } finally {
+        closeSync(fd);
+    }
+}
