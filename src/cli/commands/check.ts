@@ -112,9 +112,21 @@ export function registerCheckCommand(program: Command): void {
                     }
                 );
             }
+            const refuted = options.strict && reports.some((report) => report.counts.refuted > 0);
             const failed = reports.filter((report) => report.error);
-            if (failed.length > 0) process.exitCode = 1;
-            if (options.strict && reports.some((report) => report.counts.refuted > 0)) process.exitCode = 2;
+            // Issues that could not be read or checked: the others' verdicts are printed above, and one sentence names them.
+            if (failed.length > 0) {
+                const {UserError} = await import("../../util/errors.js");
+                const shown = failed
+                    .slice(0, 3)
+                    .map((report) => `${report.issue} (${report.error!.replace(/\.$/, "").slice(0, 160)})`);
+                const more = failed.length > 3 ? `; and ${failed.length - 3} more` : "";
+                throw new UserError(
+                    `${failed.length} of ${reports.length} issues could not be checked: ${shown.join("; ")}${more}.`,
+                    {exitCode: refuted ? ExitCode.refuted : ExitCode.error}
+                );
+            }
+            if (refuted) process.exitCode = ExitCode.refuted;
         });
 }
 
