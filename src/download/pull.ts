@@ -398,7 +398,8 @@ function shortName(fileName: string): string {
 
 function interruptedError(plan: ModelPlan): UserError {
     return new UserError(
-        `The download of ${plan.label} was interrupted; the partial file is kept in ${stagingDirOf(plan.files[0]!)}, so running the same command again resumes it.`,
+        `The download of ${plan.label} was interrupted; the partial file is kept in ${stagingDirOf(plan.files[0]!)}, ` +
+            "so running the same command again resumes it.",
         {exitCode: ExitCode.interrupted}
     );
 }
