@@ -122,7 +122,8 @@ describe("fuzz: durability", () => {
                     name: `synth ${signal} mid-write`,
                     args: ["synth", "--preset", "llama-3.2-1b", "-q", "Q8_0", "-o", output],
                     expect: "error",
-                    signal: {name: signal, afterMs: 1500},
+                    // Mid-write: once the temp file exists (a quiet machine writes the whole twin in about a second).
+                    signal: {name: signal, afterMs: 100, when: () => tempFiles(folder).length > 0},
                     checkFiles: () => {
                         // The whole twin may have been written before the signal; a partial one must never be there.
                         if (existsSync(output) && statSync(output).size !== TWIN_BYTES)
