@@ -177,6 +177,39 @@ describe("llmproof bench", () => {
         );
     });
 
+    it("ends with one sentence naming the model and the reason when every run fails, and still saves the rows", async () => {
+        const resultsDir = join(workDir, "results-all-failed");
+        const {code, stdout, stderr} = await runCli([
+            "bench",
+            corruptPath,
+            "-t",
+            "1",
+            "-p",
+            "16",
+            "-n",
+            "4",
+            "-r",
+            "1",
+            "--warmup",
+            "0",
+            "--jsonl",
+            "--results-dir",
+            resultsDir
+        ]);
+        expect(code).toBe(4);
+        const errors = stderr.split("\n").filter((line) => line.startsWith("llmproof: "));
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toMatch(/corrupt\.gguf/);
+        expect(errors[0]).toMatch(/GGUF header/);
+        expect(stderr).not.toMatch(/runs failed\.$/m);
+        const runs = stdout
+            .trimEnd()
+            .split("\n")
+            .map((line) => BenchRunSchema.parse(JSON.parse(line)));
+        expect(runs.map((run) => run.status)).toEqual(["failed", "failed"]);
+        expect((await loadRuns(resultsDir)).map((run) => run.status)).toEqual(["failed", "failed"]);
+    });
+
     it.skipIf(llamaBench === null)("puts llama-bench's numbers beside ours with --cross-check", async () => {
         const {code, stdout} = await runCli([
             "bench",

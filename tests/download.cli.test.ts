@@ -5,7 +5,7 @@ import {existsSync} from "node:fs";
 import {mkdtemp, readdir, readFile, rm, writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {PullResultSchema} from "../src/download/pull.js";
+import {PullResultSchema, STAGING_FOLDER} from "../src/download/pull.js";
 import {GgufFactsSchema} from "../src/gguf/facts.js";
 import {writeTwinGguf} from "../src/gguf/synth.js";
 import {findShapePreset} from "../src/gguf/shape-presets.js";
@@ -194,7 +194,8 @@ describe("llmproof pull", () => {
             /^llmproof: The download of hf:test\/stories\/stories-F32\.gguf was interrupted; the partial file is kept in .*, so running the same command again resumes it\.$/m
         );
         const folder = join(workDir, "models", "hf", "test", "stories", "main");
-        expect(await readdir(folder)).toEqual(["stories-F32.gguf.ipull"]);
+        expect(await readdir(folder)).toEqual([STAGING_FOLDER]);
+        expect(await readdir(join(folder, STAGING_FOLDER))).toEqual(["stories-F32.gguf.ipull"]);
         const firstRunBytes = server.bytesServed("test/stories", "stories-F32.gguf");
 
         const finished = await runCli(["pull", "hf:test/stories/stories-F32.gguf", "--json"]);
@@ -206,6 +207,8 @@ describe("llmproof pull", () => {
         expect(PullResultSchema.parse(JSON.parse(finished.stdout)).files[0]!.check).toBe("verified");
         expect((await readFile(join(folder, "stories-F32.gguf"))).equals(await readFile(storiesF32))).toBe(true);
         expect(secondRunBytes).toBeLessThan(size);
+        // The staging folder is gone once its file has its final name.
+        expect(await readdir(folder)).toEqual(["stories-F32.gguf", "stories-F32.gguf.sha256"]);
     });
 });
 

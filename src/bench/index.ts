@@ -208,6 +208,38 @@ export async function runBench(options: RunBenchOptions): Promise<BenchOutcome> 
     };
 }
 
+/** The longest a reason may take in the one sentence that ends a suite whose every run failed (one model, several). */
+const MAX_REASON_CHARS = {one: 400, each: 120} as const;
+
+/**
+ * When every run of a suite failed: one sentence naming each model and why its runs failed (its
+ * first reason, and how many others there were), for the CLI to end with. Null when any run did not fail.
+ */
+export function everyRunFailedMessage(runs: readonly BenchRun[]): string | null {
+    if (runs.length === 0 || runs.some((run) => run.status !== "failed")) return null;
+    const reasonsByModel = new Map<string, {name: string; reasons: string[]}>();
+    for (const run of runs) {
+        const entry = reasonsByModel.get(run.model.path) ?? {name: modelLabelOf(run.model), reasons: []};
+        const reason = (run.failure?.reason ?? "unknown failure").replace(/\s*\n\s*/g, " ").replace(/\.\s*$/, "");
+        if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
+        reasonsByModel.set(run.model.path, entry);
+    }
+    const describe = ({reasons}: {reasons: string[]}, max: number) => {
+        const first = reasons[0]!;
+        const cut = first.length > max ? `${first.slice(0, max - 1)}…` : first;
+        return reasons.length === 1
+            ? cut
+            : `${cut} (and ${reasons.length - 1} other reason${reasons.length === 2 ? "" : "s"})`;
+    };
+    const models = [...reasonsByModel.values()];
+    const count = `${runs.length} of ${runs.length} run${runs.length === 1 ? "" : "s"}`;
+    if (models.length === 1)
+        return `Every run of ${models[0]!.name} failed (${count}): ${describe(models[0]!, MAX_REASON_CHARS.one)}.`;
+    const shown = models.slice(0, 3).map((model) => `${model.name}: ${describe(model, MAX_REASON_CHARS.each)}`);
+    const more = models.length > 3 ? `; and ${models.length - 3} more model${models.length === 4 ? "" : "s"}` : "";
+    return `Every run failed (${count}, ${models.length} models): ${shown.join("; ")}${more}.`;
+}
+
 function unsteadiness(run: BenchRun): number {
     return worstRelativeHalfWidth([run.pp?.tokensPerSecond ?? null, run.tg?.tokensPerSecond ?? null, run.ttftMs]);
 }

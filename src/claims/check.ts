@@ -1,9 +1,10 @@
-import {readdir, readFile, stat} from "node:fs/promises";
+import {readdir, stat} from "node:fs/promises";
 import {basename, extname, join} from "node:path";
 import {parse as parseYaml} from "yaml";
 import {findModel, modelById} from "../catalog/lookup.js";
 import type {Catalog} from "../catalog/schema.js";
 import {errorMessage, UserError} from "../util/errors.js";
+import {readTextFile} from "../util/fs.js";
 import {logInfo, logWarning} from "../util/log.js";
 import {type CatalogEstimator, makeEstimator} from "./estimator.js";
 import {EvidenceCache, gatherEvidence, type EvidenceOptions, type GatheredEvidence} from "./evidence.js";
@@ -289,16 +290,12 @@ export async function expandIssuePaths(paths: readonly string[]): Promise<string
     return files;
 }
 
+/** Largest claims sidecar read (a hand-written list of claims is a few KB). */
+export const MAX_SIDECAR_BYTES = 16 * 2 ** 20;
+
 export async function loadSidecar(path: string): Promise<SidecarFile> {
-    let text: string;
-    try {
-        text = await readFile(path, "utf8");
-    } catch (error) {
-        throw new UserError(
-            `Cannot read the claims file ${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : String(error)}.`,
-            {cause: error}
-        );
-    }
+    // A regular file only: a FIFO is refused at once, never waited on.
+    const text = await readTextFile(path, {label: "the claims file", maxBytes: MAX_SIDECAR_BYTES, strictText: true});
     let raw: unknown;
     try {
         raw = path.toLowerCase().endsWith(".json") ? JSON.parse(text) : parseYaml(text);
@@ -364,15 +361,11 @@ export async function checkIssueFiles(paths: readonly string[], options: CheckFi
                         `The issue ${file} is ${Math.round(info.size / 1024 / 1024)} MB; check reads issues up to ${MAX_ISSUE_BYTES / 1024 / 1024} MB.`
                     );
             }
+            // Opened non-blocking and checked again: a file swapped for a FIFO since the stat is refused, not waited on.
             const text =
                 file === "-"
                     ? (options.stdinText ?? "")
-                    : await readFile(file, "utf8").catch((error: unknown) => {
-                          throw new UserError(
-                              `Cannot read the issue ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
-                              {cause: error}
-                          );
-                      });
+                    : await readTextFile(file, {label: "the issue", maxBytes: MAX_ISSUE_BYTES});
             const sidecars: SidecarClaim[] = [];
             if (explicit && (file === "-" || sidecarApplies(explicit, file))) sidecars.push(...explicit.claims);
             const sibling = file === "-" ? null : await siblingSidecar(file);

@@ -1,8 +1,9 @@
-import {stat, statfs} from "node:fs/promises";
+import {mkdir, rename, rm, rmdir, stat, statfs} from "node:fs/promises";
 import {dirname, join, resolve} from "node:path";
 import {z} from "zod";
 import {assertWritableTarget} from "../util/atomic-write.js";
 import {UserError, errorMessage} from "../util/errors.js";
+import {ExitCode} from "../util/exit-codes.js";
 import {formatBytes} from "../util/units.js";
 import {logInfo, logWarning, isQuiet} from "../util/log.js";
 import {resolveModelsDir} from "./cache.js";
@@ -10,12 +11,15 @@ import {hubStatusError, resolveHubEndpoint, resolveHubToken} from "./hub-api.js"
 import {formatSeconds, httpTimeoutMs} from "./http.js";
 import {displayUrl, planModel, type ModelPlan, type PlannedFile} from "./plan.js";
 import {ProgressLine} from "./progress.js";
-import {moveAside, readVerifiedSidecar, sha256OfFile, writeVerifiedSidecar} from "./sha256.js";
+import {moveAside, readVerifiedSidecar, sha256OfFile, sidecarPath, writeVerifiedSidecar} from "./sha256.js";
 
 /**
  * `llmproof pull`: fetch one model (a file or a split set) into the model cache through
  * node-llama-cpp's downloader (parallel connections, resume, split files, hub tokens), after
  * checking free disk space, then verify every file's SHA-256 against the hub or the catalog.
+ * Files are downloaded into a staging folder beside their final place and validated there (size,
+ * GGUF structure, SHA-256); only a good file is renamed to its final name, so a bad body never
+ * appears under it, not even for a moment.
  */
 
 export const FileCheckSchema = z.enum([
@@ -85,11 +89,11 @@ export async function pullModel(ref: string, options: PullOptions = {}): Promise
     // Before any transfer: every final name is free or a regular file, in a writable folder.
     for (const file of plan.files) await assertWritableTarget(localPathOf(file));
     await checkDiskSpace(plan, options.freeBytes ?? freeBytesWithStatfs);
-    const paths = await downloadPlan(plan, {endpoint, token, signal: options.signal, progress: options.progress});
-    const files = await verifyFiles(plan, paths, options.verify ?? true);
+    const staged = await downloadPlan(plan, {endpoint, token, signal: options.signal, progress: options.progress});
+    const files = await verifyFiles(plan, staged, options.verify ?? true);
     return PullResultSchema.parse({
         model: plan.label,
-        path: paths[0],
+        path: localPathOf(plan.files[0]!),
         totalBytes: files.reduce((sum, file) => sum + file.size, 0),
         files
     });
@@ -123,17 +127,44 @@ function localPathOf(file: PlannedFile): string {
     return join(file.place.dir, file.place.fileName);
 }
 
-/** node-llama-cpp's downloader (ipull) writes into `<file>.ipull` and renames it when done. */
+/**
+ * The staging folder beside a file's final place: the downloader writes there, and a file leaves it
+ * for its final name only once it has passed its checks. Hidden, so that nothing looking for models
+ * in the folder picks up an unchecked file.
+ */
+export const STAGING_FOLDER = ".llmproof-downloading";
+
+function stagingDirOf(file: PlannedFile): string {
+    return join(file.place.dir, STAGING_FOLDER);
+}
+
+function stagedPathOf(file: PlannedFile): string {
+    return join(stagingDirOf(file), file.place.fileName);
+}
+
+/** node-llama-cpp's downloader (ipull) writes into `<file>.ipull` (in the staging folder) and renames it when done. */
 function partialPathOf(file: PlannedFile): string {
+    return `${stagedPathOf(file)}.ipull`;
+}
+
+/** Where versions of llmproof before the staging folder left a partial download. */
+function legacyPartialPathOf(file: PlannedFile): string {
     return `${localPathOf(file)}.ipull`;
+}
+
+/** A regular file of the planned size (a known size) under `path`. */
+async function isComplete(path: string, file: PlannedFile): Promise<boolean> {
+    const info = await stat(path).catch(() => undefined);
+    return file.size != null && info?.isFile() === true && info.size === file.size;
 }
 
 /** Bytes still to be written for a file: none when complete, less what a partial download already holds. */
 async function bytesStillNeeded(file: PlannedFile): Promise<number> {
     if (file.size == null) return 0;
-    const complete = await stat(localPathOf(file)).catch(() => undefined);
-    if (complete?.isFile() && complete.size === file.size) return 0;
-    const partial = await stat(partialPathOf(file)).catch(() => undefined);
+    if ((await isComplete(localPathOf(file), file)) || (await isComplete(stagedPathOf(file), file))) return 0;
+    const partial =
+        (await stat(partialPathOf(file)).catch(() => undefined)) ??
+        (await stat(legacyPartialPathOf(file)).catch(() => undefined));
     // Count the blocks really allocated: the partial file is sparse until every chunk has arrived.
     const held = partial == null ? 0 : Math.min(file.size, partial.blocks * 512);
     return file.size - held;
@@ -182,7 +213,36 @@ function isOneDownload(plan: ModelPlan): boolean {
     );
 }
 
-async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<string[]> {
+/** Where each planned file is after the download: staged (to be checked, then renamed) or already under its final name. */
+interface DownloadedFile {
+    path: string;
+    staged: boolean;
+}
+
+/**
+ * Download a plan into the staging folder, unless every file is already complete under its final
+ * name (a model pulled before: it is checked where it is). Returns where each file is, in plan order.
+ */
+async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<DownloadedFile[]> {
+    const finals = plan.files.map(localPathOf);
+    if ((await Promise.all(plan.files.map((file, index) => isComplete(finals[index]!, file)))).every(Boolean))
+        return finals.map((path) => ({path, staged: false}));
+    for (const file of plan.files) {
+        await mkdir(stagingDirOf(file), {recursive: true});
+        // A partial download left beside the final name by an earlier version resumes from the staging folder.
+        if (
+            (await stat(legacyPartialPathOf(file)).catch(() => undefined))?.isFile() &&
+            !(await stat(partialPathOf(file)).catch(() => undefined))
+        )
+            await rename(legacyPartialPathOf(file), partialPathOf(file)).catch(() => undefined);
+    }
+    const paths = await downloadIntoStaging(plan, context);
+    if (paths.length !== plan.files.length)
+        throw new Error(`expected ${plan.files.length} files but the downloader fetched ${paths.length}`);
+    return paths.map((path) => ({path, staged: true}));
+}
+
+async function downloadIntoStaging(plan: ModelPlan, context: DownloadContext): Promise<string[]> {
     const {createModelDownloader, combineModelDownloaders} = await import("node-llama-cpp");
     const tokenSent = plan.onHub && context.token != null;
     const sharedOptions = {
@@ -238,7 +298,7 @@ async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<
                 createModelDownloader({
                     ...sharedOptions,
                     modelUri: first.url,
-                    dirPath: first.place.dir,
+                    dirPath: stagingDirOf(first),
                     fileName: first.place.fileName,
                     onProgress
                 }),
@@ -256,7 +316,7 @@ async function downloadPlan(plan: ModelPlan, context: DownloadContext): Promise<
             createModelDownloader({
                 ...sharedOptions,
                 modelUri: file.url,
-                dirPath: file.place.dir,
+                dirPath: stagingDirOf(file),
                 fileName: file.place.fileName
             })
         );
@@ -338,8 +398,9 @@ function shortName(fileName: string): string {
 
 function interruptedError(plan: ModelPlan): UserError {
     return new UserError(
-        `The download of ${plan.label} was interrupted; the partial file is kept in ${plan.files[0]!.place.dir}, so running the same command again resumes it.`,
-        {exitCode: 130}
+        `The download of ${plan.label} was interrupted; the partial file is kept in ${stagingDirOf(plan.files[0]!)}, ` +
+            "so running the same command again resumes it.",
+        {exitCode: ExitCode.interrupted}
     );
 }
 
@@ -369,31 +430,39 @@ function downloadError(plan: ModelPlan, error: unknown, tokenSent: boolean, sign
 
 // ---- verification ----
 
-async function verifyFiles(plan: ModelPlan, paths: string[], verify: boolean): Promise<PulledFile[]> {
+/**
+ * Check every file where it is (size, GGUF structure, SHA-256). A staged file takes its final name
+ * only when every file of the plan passed; a bad one is kept aside under `<final>.<reason>`, and
+ * good staged ones wait in the staging folder (the next pull reuses them).
+ */
+async function verifyFiles(plan: ModelPlan, downloaded: DownloadedFile[], verify: boolean): Promise<PulledFile[]> {
     const results: PulledFile[] = [];
     const failures: string[] = [];
     for (const [index, planned] of plan.files.entries()) {
-        const path = paths[index]!;
+        const {path, staged} = downloaded[index]!;
+        const finalPath = localPathOf(planned);
         const size = (await stat(path)).size;
         const base = {
-            path,
+            path: finalPath,
             size,
             expectedSha256: planned.sha256,
             checksumSource: planned.checksumSource,
             url: displayUrl(planned.url)
         };
+        const keepAside = (suffix: string) =>
+            staged ? moveStagedAside(path, finalPath, suffix) : moveAside(path, suffix);
         if (planned.size != null && size !== planned.size) {
-            const aside = await moveAside(path, "size-mismatch");
+            const aside = await keepAside("size-mismatch");
             failures.push(
                 `${planned.label} has ${size} bytes but ${planned.size} were expected; it was kept aside as ${aside}`
             );
             continue;
         }
         // Whatever its checksum: a file under a .gguf name must be a whole GGUF (an HTML page, a body
-        // cut short or garbage is kept aside, never left under the final name).
+        // cut short or garbage is kept aside, never given the final name).
         const invalid = await ggufProblem(path, planned.label);
         if (invalid != null) {
-            const aside = await moveAside(path, "invalid");
+            const aside = await keepAside("invalid");
             failures.push(`${invalid}; it was kept aside as ${aside}`);
             continue;
         }
@@ -401,7 +470,8 @@ async function verifyFiles(plan: ModelPlan, paths: string[], verify: boolean): P
             results.push({...base, sha256: null, check: "skipped"});
             continue;
         }
-        if (planned.sha256 != null && (await readVerifiedSidecar(path)) === planned.sha256) {
+        // A sidecar speaks for the file under the final name only, never for a staged one.
+        if (!staged && planned.sha256 != null && (await readVerifiedSidecar(path)) === planned.sha256) {
             results.push({...base, sha256: planned.sha256, check: "verified-earlier"});
             continue;
         }
@@ -413,7 +483,7 @@ async function verifyFiles(plan: ModelPlan, paths: string[], verify: boolean): P
             continue;
         }
         if (actual !== planned.sha256) {
-            const aside = await moveAside(path, "sha256-mismatch");
+            const aside = await keepAside("sha256-mismatch");
             failures.push(
                 `${planned.label} has SHA-256 ${actual} but the ${planned.checksumSource === "catalog" ? "catalog" : "hub's LFS listing"} says ` +
                     `${planned.sha256}; ` +
@@ -421,16 +491,36 @@ async function verifyFiles(plan: ModelPlan, paths: string[], verify: boolean): P
             );
             continue;
         }
-        await writeVerifiedSidecar(path, actual, planned.place.fileName);
         results.push({...base, sha256: actual, check: "verified"});
     }
     if (failures.length > 0)
         throw new UserError(
             `${failures.some((failure) => /SHA-256/.test(failure)) ? "Checksum verification" : "Verification"} failed: ${failures.join("; ")}. ` +
                 "Delete it and pull again; if it fails again, the hub's copy or the catalog is wrong.",
-            {exitCode: 3}
+            {exitCode: ExitCode.checksumMismatch}
         );
+    // Every file passed: the staged ones take their final names (rename: atomic, on the same filesystem).
+    for (const [index, planned] of plan.files.entries()) {
+        const {path, staged} = downloaded[index]!;
+        const finalPath = localPathOf(planned);
+        if (staged) {
+            // The sidecar of a file it replaces speaks for that file, not this one.
+            await rm(sidecarPath(finalPath), {force: true});
+            await rename(path, finalPath);
+            await rmdir(stagingDirOf(planned)).catch(() => undefined);
+        }
+        const result = results[index]!;
+        if (result.check === "verified") await writeVerifiedSidecar(finalPath, result.sha256!, planned.place.fileName);
+    }
     return results;
+}
+
+/** Keep a staged file that failed its check beside its final place, as `<final>.<suffix>`, never under the final name. */
+async function moveStagedAside(stagedPath: string, finalPath: string, suffix: string): Promise<string> {
+    const asidePath = `${finalPath}.${suffix}`;
+    await rename(stagedPath, asidePath);
+    await rmdir(dirname(stagedPath)).catch(() => undefined);
+    return asidePath;
 }
 
 /** Why a downloaded file is not a whole GGUF file (one clause), or null. */

@@ -5,6 +5,7 @@ import {basename, join, resolve} from "node:path";
 import {openFileByteSource, readGgufStructure} from "../gguf/reader.js";
 import {assertWritableTarget, writeFileAtomic} from "../util/atomic-write.js";
 import {UserError} from "../util/errors.js";
+import {ExitCode} from "../util/exit-codes.js";
 import {readTextFile} from "../util/fs.js";
 import {logInfo, logWarning} from "../util/log.js";
 import {
@@ -45,6 +46,17 @@ export interface RunQualityOptions {
     outputPath?: string;
 }
 
+/** What `runQuality` returns: the report, and why the last write of `outputPath` failed (null when it was saved or not asked for). */
+export interface QualityRun {
+    report: QualityReport;
+    unsaved: string | null;
+}
+
+/** Free space asked of an --output folder: a report is about 2 KB plus 1 KB per candidate (and warnings); four times that. */
+function reportBytesNeeded(candidates: number): number {
+    return 8 * 1024 + 4 * 1024 * candidates;
+}
+
 /** Largest text file `quality` reads (its tokens are all held in memory). */
 export const MAX_TEXT_BYTES = 64 * 2 ** 20;
 
@@ -53,7 +65,7 @@ export const MAX_TEXT_BYTES = 64 * 2 ** 20;
  * baseline first, then one child per candidate), so that a model llama.cpp aborts on costs only its
  * own row. The report is saved after every candidate; candidates that fail are listed in `failed`.
  */
-export async function runQuality(options: RunQualityOptions): Promise<QualityReport> {
+export async function runQuality(options: RunQualityOptions): Promise<QualityRun> {
     let text: string | undefined;
     if (options.textPath !== undefined) {
         text = await readTextFile(options.textPath, {label: "the text file", maxBytes: MAX_TEXT_BYTES});
@@ -61,7 +73,13 @@ export async function runQuality(options: RunQualityOptions): Promise<QualityRep
     }
     if (options.candidatePaths.length === 0)
         throw new UserError("Give at least one candidate model to compare with the baseline.");
-    if (options.outputPath !== undefined && options.outputPath !== "-") await assertWritableTarget(options.outputPath);
+    const outputPath = options.outputPath !== undefined && options.outputPath !== "-" ? options.outputPath : null;
+    // Before anything is measured: a target that cannot take the report (say, a full disk) is refused now.
+    if (outputPath !== null)
+        await assertWritableTarget(outputPath, {
+            bytes: reportBytesNeeded(options.candidatePaths.length),
+            exitCode: ExitCode.notSaved
+        });
     const baselinePath = await validatedModel(options.baselinePath);
     const failed: QualityReport["failed"] = [];
     const candidatePaths: string[] = [];
@@ -92,6 +110,20 @@ export async function runQuality(options: RunQualityOptions): Promise<QualityRep
         if (progress.chunk === 1 || progress.chunk === progress.chunks || progress.chunk % 10 === 0) {
             if (line !== lastLine) logInfo(line);
             lastLine = line;
+        }
+    };
+    // A write that fails mid-run (the disk filled up) does not stop the measuring: the report is
+    // written again after the next candidate, and the caller prints it if the last write failed too.
+    let unsaved: string | null = null;
+    const save = async (value: QualityReport) => {
+        if (outputPath === null) return;
+        try {
+            await writeFileAtomic(outputPath, `${JSON.stringify(value, null, 2)}\n`);
+            unsaved = null;
+        } catch (error) {
+            if (!(error instanceof UserError)) throw error;
+            if (unsaved === null) logWarning(`${error.message.replace(/\.$/, "")}; measuring goes on.`);
+            unsaved = error.message;
         }
     };
     const modelCount = 1 + options.candidatePaths.length;
@@ -144,14 +176,12 @@ export async function runQuality(options: RunQualityOptions): Promise<QualityRep
                 failed.push({path, fileName: basename(path), reason: error.message});
                 logWarning(`${basename(path)} could not be measured: ${error.message}`);
             }
-            if (options.outputPath !== undefined && options.outputPath !== "-")
-                await writeFileAtomic(options.outputPath, `${JSON.stringify(await report(), null, 2)}\n`);
+            await save(await report());
         }
         baseline.warnings = warnings;
         const final = await report();
-        if (options.outputPath !== undefined && options.outputPath !== "-")
-            await writeFileAtomic(options.outputPath, `${JSON.stringify(final, null, 2)}\n`);
-        return final;
+        await save(final);
+        return {report: final, unsaved};
     } finally {
         process.off("exit", removeStore);
         removeStore();

@@ -57,28 +57,30 @@ async function nonRegularKind(path: string): Promise<string | null> {
 /**
  * Check, before any long work, that a result can be written to `path`: nothing but a regular file
  * there, a folder that exists (or can be made) and is writable, and, when `bytes` is given, that
- * much free space. Throws one sentence otherwise.
+ * much free space. Throws one sentence otherwise (with `exitCode`, default 1).
  */
-export async function assertWritableTarget(path: string, options: {bytes?: number} = {}): Promise<void> {
+export async function assertWritableTarget(
+    path: string,
+    options: {bytes?: number; exitCode?: number} = {}
+): Promise<void> {
     if (path === "-") return;
+    const refuse = (message: string) => new UserError(message, {exitCode: options.exitCode});
     const kind = await nonRegularKind(path);
     if (kind != null)
-        throw new UserError(
-            `Cannot write ${path}: it is ${kind}; llmproof replaces only regular files (use - for stdout).`
-        );
+        throw refuse(`Cannot write ${path}: it is ${kind}; llmproof replaces only regular files (use - for stdout).`);
     const folder = await nearestExistingAncestor(dirname(resolve(path)));
     const folderInfo = await stat(folder).catch(() => null);
     if (folderInfo == null || !folderInfo.isDirectory())
-        throw new UserError(`Cannot write ${path}: ${folder} is not a folder.`);
+        throw refuse(`Cannot write ${path}: ${folder} is not a folder.`);
     try {
         await access(folder, constants.W_OK);
     } catch {
-        throw new UserError(`Cannot write ${path}: the folder ${folder} is not writable.`);
+        throw refuse(`Cannot write ${path}: the folder ${folder} is not writable.`);
     }
     if (options.bytes != null) {
         const free = await freeBytes(folder);
         if (free != null && options.bytes > free)
-            throw new UserError(
+            throw refuse(
                 `Not enough disk space for ${path}: it needs ${formatBytes(options.bytes)} but ${folder} has ${formatBytes(free)} free.`
             );
     }

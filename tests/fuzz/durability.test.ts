@@ -1,7 +1,22 @@
-import {existsSync, statSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from "node:fs";
+import {
+    closeSync,
+    existsSync,
+    statSync,
+    mkdirSync,
+    mkdtempSync,
+    openSync,
+    readFileSync,
+    readdirSync,
+    rmSync,
+    writeFileSync,
+    writeSync
+} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {BenchRunSchema} from "../../src/results/schema.js";
+import {ExitCode} from "../../src/util/exit-codes.js";
+import {projectRoot} from "../helpers/cli.js";
 import {makeTestTwin} from "../helpers/models.js";
 import {startBadServer, type BadServer} from "./bad-server.js";
 import {ggufMutations} from "./gguf-gen.js";
@@ -9,7 +24,7 @@ import {FULL, runCase} from "./harness.js";
 import {mountSmallTmpfs, unmount} from "./tmpfs.js";
 
 /**
- * Kill -9, SIGINT and SIGTERM in the middle of `pull`, `synth` and `quality`, a bad candidate among
+ * Kill -9, SIGINT and SIGTERM in the middle of `pull`, `synth`, `bench` and `quality`, a bad candidate among
  * good ones, and a full disk: nothing partial under a final name, no temp file left behind once the
  * next run has started, and every result already measured kept.
  */
@@ -18,6 +33,8 @@ const model = await makeTestTwin({quant: "Q8_0"});
 const body = readFileSync(model);
 const dir = mkdtempSync(join(tmpdir(), "llmproof-fuzz-durability-"));
 const full = mountSmallTmpfs(join(dir, "full"), "1m");
+// Filled to the last byte in its test: small outputs (a quality report, a check report) cannot fit.
+const zero = mountSmallTmpfs(join(dir, "zero"), "256k");
 let server: BadServer;
 const env = {LLMPROOF_HTTP_TIMEOUT: "5"};
 
@@ -27,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
     await server?.close();
     if (full != null) unmount(full);
+    if (zero != null) unmount(zero);
     rmSync(dir, {recursive: true, force: true});
 });
 
@@ -34,6 +52,32 @@ afterAll(async () => {
 const TWIN_BYTES = 1_316_995_968;
 const tempFiles = (folder: string) =>
     existsSync(folder) ? readdirSync(folder).filter((entry) => /\.tmp$|\.partial$/.test(entry)) : [];
+
+const resultFiles = (folder: string) =>
+    existsSync(folder) ? readdirSync(folder).filter((entry) => !entry.startsWith(".")) : [];
+
+/** A result file that is not a whole run by the results schema, or (unless allowed) a temp file left in `folder`; else null. */
+function resultFileProblem(folder: string, options: {tempAllowed: boolean}): string | null {
+    for (const entry of resultFiles(folder)) {
+        if (!entry.endsWith(".json")) return `a foreign file in the results folder: ${entry}`;
+        try {
+            BenchRunSchema.parse(JSON.parse(readFileSync(join(folder, entry), "utf8")));
+        } catch {
+            return `${entry} is not a whole result (partial or invalid)`;
+        }
+    }
+    const temps = tempFiles(folder);
+    return options.tempAllowed || temps.length === 0 ? null : `temp files left: ${temps.join(", ")}`;
+}
+
+/** True from `delayMs` after the first result file appeared in `folder` (polled by the harness). */
+function afterFirstResult(folder: string, delayMs: number): () => boolean {
+    let firstSeen: number | null = null;
+    return () => {
+        if (firstSeen == null && resultFiles(folder).length > 0) firstSeen = performance.now();
+        return firstSeen != null && performance.now() - firstSeen >= delayMs;
+    };
+}
 
 describe("fuzz: durability", () => {
     it.skipIf(!FULL)(
@@ -78,7 +122,8 @@ describe("fuzz: durability", () => {
                     name: `synth ${signal} mid-write`,
                     args: ["synth", "--preset", "llama-3.2-1b", "-q", "Q8_0", "-o", output],
                     expect: "error",
-                    signal: {name: signal, afterMs: 1500},
+                    // Mid-write: once the temp file exists (a quiet machine writes the whole twin in about a second).
+                    signal: {name: signal, afterMs: 100, when: () => tempFiles(folder).length > 0},
                     checkFiles: () => {
                         // The whole twin may have been written before the signal; a partial one must never be there.
                         if (existsSync(output) && statSync(output).size !== TWIN_BYTES)
@@ -101,6 +146,57 @@ describe("fuzz: durability", () => {
                 expect(next.kind, next.detail).toBe("clean");
             }
         );
+
+    it.skipIf(!FULL)(
+        "bench: kill -9 mid-suite leaves only valid result files, and the next bench in the same folder works",
+        async () => {
+            const folder = join(dir, "bench-kill");
+            const sizes = "8,12,16,24,32,48,64,96,128,192,256,384";
+            const benchArgs = (prompts: string) => [
+                "bench",
+                model,
+                "-p",
+                prompts,
+                "-n",
+                "0",
+                "-r",
+                "2",
+                "--warmup",
+                "0",
+                "-t",
+                "1",
+                "--results-dir",
+                folder
+            ];
+            const killed = await runCase({
+                cls: "durability",
+                name: "bench kill -9 mid-suite",
+                args: benchArgs(sizes),
+                expect: "error",
+                timeoutMs: 60_000,
+                // Mid-suite: a moment (0 to 2.5 s) after the first run is saved, different from run to run.
+                signal: {name: "SIGKILL", afterMs: 500, when: afterFirstResult(folder, Math.random() * 2500)},
+                checkFiles: () => resultFileProblem(folder, {tempAllowed: true})
+            });
+            expect(killed.kind, killed.detail).toBe("clean");
+            const before = resultFiles(folder).length;
+            expect(before, "the kill landed mid-suite").toBeGreaterThan(0);
+            expect(before, "the kill landed mid-suite").toBeLessThan(sizes.split(",").length);
+            const next = await runCase({
+                cls: "durability",
+                name: "bench after kill -9",
+                args: benchArgs("8"),
+                expect: "ok",
+                timeoutMs: 60_000,
+                checkFiles: () =>
+                    resultFileProblem(folder, {tempAllowed: false}) ??
+                    (resultFiles(folder).length === before + 1
+                        ? null
+                        : `${resultFiles(folder).length} result files after the re-run, expected ${before + 1}`)
+            });
+            expect(next.kind, next.detail).toBe("clean");
+        }
+    );
 
     it.skipIf(!FULL)("quality: kill -9 mid-run leaves no partial --output", async () => {
         const output = join(dir, "quality-kill.json");
@@ -145,7 +241,7 @@ describe("fuzz: durability", () => {
     });
 
     it.skipIf(full == null || !FULL)(
-        "a full disk: synth, pull and check --md fail with one sentence and leave nothing behind",
+        "a full disk: synth and pull fail with one sentence and leave nothing behind",
         async () => {
             const folder = full!;
             const cases = [
@@ -180,4 +276,54 @@ describe("fuzz: durability", () => {
             }
         }
     );
+
+    it.skipIf(zero == null || !FULL)(
+        "a full disk: quality --output and check --md are refused before any work (exit 73), and leave nothing behind",
+        async () => {
+            const folder = zero!;
+            fillDisk(join(folder, "filler"));
+            const issue = join(projectRoot, "examples/issues/local-inference-letter-14.md");
+            const cases = [
+                {
+                    name: "quality --output onto a full disk",
+                    args: ["quality", model, model, "--ctx", "16", "--chunks", "1", "--output", join(folder, "q.json")],
+                    // Progress lines of a measurement: there must be none.
+                    work: /chunk \d/
+                },
+                {
+                    name: "check --md onto a full disk",
+                    args: ["check", issue, "--offline", "--md", join(folder, "report.md")],
+                    work: /^checking /m
+                }
+            ];
+            for (const fuzzCase of cases) {
+                const outcome = await runCase({
+                    cls: "durability",
+                    name: fuzzCase.name,
+                    args: fuzzCase.args,
+                    expect: "error",
+                    exitCode: ExitCode.notSaved,
+                    checkFiles: () => {
+                        const left = readdirSync(folder).filter((entry) => entry !== "filler");
+                        return left.length > 0 ? `left on the full disk: ${left.join(", ")}` : null;
+                    }
+                });
+                expect(outcome.kind, outcome.detail).toBe("clean");
+                expect(outcome.stderr, "refused before any work").not.toMatch(fuzzCase.work);
+            }
+        }
+    );
 });
+
+/** Write zeros to `path` until the disk is full. */
+function fillDisk(path: string): void {
+    const fd = openSync(path, "w");
+    const block = Buffer.alloc(4096);
+    try {
+        for (;;) writeSync(fd, block);
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
+    } finally {
+        closeSync(fd);
+    }
+}

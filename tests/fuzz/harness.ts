@@ -50,8 +50,11 @@ export interface FuzzCase {
     timeoutMs?: number;
     /** After the run: a description of a partial or foreign file under a final name, or null. */
     checkFiles?: () => string | null | Promise<string | null>;
-    /** Send this signal after `signalAfterMs` (durability cases). */
-    signal?: {name: NodeJS.Signals; afterMs: number};
+    /**
+     * Send this signal after `afterMs` (durability cases); with `when`, at the first check (every 50 ms
+     * from then on) where it returns true, so that a kill lands mid-run however loaded the machine is.
+     */
+    signal?: {name: NodeJS.Signals; afterMs: number; when?: () => boolean};
 }
 
 export interface CaseOutcome {
@@ -102,10 +105,13 @@ export async function runCase(fuzzCase: FuzzCase): Promise<CaseOutcome> {
             timedOut = true;
             killGroup("SIGKILL");
         }, timeoutMs);
-        const signalTimer =
-            fuzzCase.signal == null
-                ? undefined
-                : setTimeout(() => child.kill(fuzzCase.signal!.name), fuzzCase.signal.afterMs);
+        let signalTimer: NodeJS.Timeout | undefined;
+        const sendSignal = () => {
+            const {name, when} = fuzzCase.signal!;
+            if (when == null || when()) child.kill(name);
+            else signalTimer = setTimeout(sendSignal, 50);
+        };
+        if (fuzzCase.signal != null) signalTimer = setTimeout(sendSignal, fuzzCase.signal.afterMs);
         child.on("error", reject);
         child.on("close", (code, signal) => {
             clearTimeout(timer);

@@ -1,7 +1,8 @@
-import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from "node:fs";
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, watch} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {ExitCode} from "../../src/util/exit-codes.js";
 import {startHfServer, type HfServer} from "../helpers/hf-server.js";
 import {makeTestTwin} from "../helpers/models.js";
 import {BEHAVIOURS, startBadServer, type BadServer} from "./bad-server.js";
@@ -103,6 +104,61 @@ cases.push({
     signal: {name: "SIGTERM", afterMs: 2500},
     timeoutMs: 9_000,
     checkFiles: () => finalFileProblem(termFolder, "model.gguf")
+});
+
+/**
+ * Watch `folder` (inotify where there is one, and a poll every 10 ms) while a pull runs: whether a
+ * file named `name` ever appeared in it, even for a moment (a bad body renamed to its final name and
+ * then moved aside is caught by the watcher's rename events).
+ */
+function watchForName(folder: string, name: string): {seen: () => boolean; stop: () => void} {
+    mkdirSync(folder, {recursive: true});
+    let seen = false;
+    const watcher = watch(folder, (_event, fileName) => {
+        if (fileName === name) seen = true;
+    });
+    const poll = setInterval(() => {
+        if (existsSync(join(folder, name))) seen = true;
+    }, 10);
+    return {
+        seen: () => seen || existsSync(join(folder, name)),
+        stop: () => {
+            watcher.close();
+            clearInterval(poll);
+        }
+    };
+}
+
+const badBodies: {name: string; server: "bad" | "hub"; source: string; fileName: string}[] = [
+    {name: "a web page", server: "bad", source: "/html/model.gguf", fileName: "model.gguf"},
+    {name: "garbage of the right size", server: "bad", source: "/not-gguf/model.gguf", fileName: "model.gguf"},
+    {name: "a wrong SHA-256", server: "hub", source: "hf:fuzz/wrong-sha/model-Q8_0.gguf", fileName: "model-Q8_0.gguf"}
+];
+
+describe.concurrent("fuzz: a bad body never has the final name, not even for a moment", () => {
+    it.each(forLevel(badBodies, /web page/).map((bad) => [bad.name, bad] as const))("pull %s", async (_name, bad) => {
+        const folder = join(dir, `never-final-${bad.fileName}-${badBodies.indexOf(bad)}`);
+        const watcher = watchForName(folder, bad.fileName);
+        const source = bad.server === "hub" ? bad.source : `${server.url}${bad.source}`;
+        try {
+            const outcome = await runCase({
+                cls: "http",
+                name: `pull ${bad.name}: never under the final name`,
+                args: ["pull", source, "--quiet", "--dir", folder],
+                env: {...env, ...(bad.server === "hub" ? {HF_ENDPOINT: hub.url} : {})},
+                expect: "error",
+                exitCode: ExitCode.checksumMismatch,
+                timeoutMs: 25_000,
+                checkFiles: () =>
+                    watcher.seen() ? `${bad.fileName} appeared under its final name during the pull` : null
+            });
+            expect(outcome.kind, outcome.detail).toBe("clean");
+            // The bad body is kept aside (not lost, not loadable).
+            expect(readdirSync(folder).some((entry) => entry.startsWith(`${bad.fileName}.`))).toBe(true);
+        } finally {
+            watcher.stop();
+        }
+    });
 });
 
 describe.concurrent("fuzz: a misbehaving server", () => {

@@ -125,6 +125,36 @@ cases.push({
     expect: "error",
     timeoutMs: 15_000
 });
+// `check` reads issues, a catalog and claims sidecars: a FIFO in any of those places is refused at
+// once, never waited on (a blocked read would also keep the process from exiting on a signal).
+const fifoIssue = join(projectRoot, "examples/issues/weights-weekly-7.txt");
+cases.push({
+    cls: "yaml",
+    name: "check: a FIFO catalog (LLMPROOF_CATALOG)",
+    args: ["check", fifoIssue, "--offline"],
+    env: {LLMPROOF_CATALOG: fifo},
+    expect: "error",
+    timeoutMs: 15_000
+});
+cases.push({
+    cls: "yaml",
+    name: "check --claims a FIFO",
+    args: ["check", fifoIssue, "--offline", "--no-twins", "--claims", fifo],
+    expect: "error",
+    timeoutMs: 15_000
+});
+const fifoFolder = join(dir, "fifo-issues");
+mkdirSync(fifoFolder);
+execFileSync("mkfifo", [join(fifoFolder, "a-fifo.md")]);
+writeFileSync(join(fifoFolder, "b-issue.md"), "Qwen3 4B runs at 40 tokens per second on an M2 Max.\n");
+cases.push({
+    cls: "yaml",
+    name: "check: a folder holding a FIFO issue",
+    args: ["check", fifoFolder, "--offline", "--no-twins"],
+    expect: "error",
+    exitCode: 1,
+    timeoutMs: 15_000
+});
 cases.push({
     cls: "yaml",
     name: "catalog: a directory",
@@ -257,7 +287,7 @@ function shippedCatalogCopy(): string {
 
 describe.concurrent("fuzz: hostile files and option values", () => {
     const QUICK =
-        /^(catalog: (alias bomb|NUL bytes raw|paramsB 1e30|a FIFO)|bench -t 1,,2|bench --timeout 3e6|inspect --context 1e12|synth -o a device node)$/;
+        /^(catalog: (alias bomb|NUL bytes raw|paramsB 1e30|a FIFO)|check --claims a FIFO|bench -t 1,,2|bench --timeout 3e6|inspect --context 1e12|synth -o a device node)$/;
     it.each(forLevel(cases, QUICK).map((fuzzCase) => [fuzzCase.cls, fuzzCase.name, fuzzCase] as const))(
         "%s: %s",
         async (_cls, _name, fuzzCase) => {

@@ -257,7 +257,7 @@ export function registerBenchCommand(program: Command): void {
                 if (options.save) await checkResultsDirectory(resolveResultsDirectory(options.resultsDir));
                 const resolved = await acquireInputs(plans, {signal: interruption.signal});
 
-                const {runBench} = await import("../../bench/index.js");
+                const {runBench, everyRunFailedMessage} = await import("../../bench/index.js");
                 const {exportRuns} = await import("../../report/index.js");
                 const outcome = await runBench({
                     models: resolved,
@@ -314,8 +314,10 @@ export function registerBenchCommand(program: Command): void {
                         `${outcome.noisyRuns} of ${runs.length} runs are noisy (95% CI over ±20% of the mean): ` +
                             "compare them with care, or re-run with --adaptive."
                     );
+                // Every run failed: the suite ends with one sentence (below) naming the models and why, not a warning.
+                const everyRunFailed = outcome.interrupted ? null : everyRunFailedMessage(runs);
                 if (outcome.failedRuns > 0) {
-                    logWarning(`${outcome.failedRuns} of ${runs.length} runs failed.`);
+                    if (everyRunFailed === null) logWarning(`${outcome.failedRuns} of ${runs.length} runs failed.`);
                     codes.push(ExitCode.measurementFailed);
                 }
                 if (rules.length > 0 || baseline !== null) {
@@ -336,6 +338,11 @@ export function registerBenchCommand(program: Command): void {
                         `interrupted after ${runs.length} run${runs.length === 1 ? "" : "s"}; they are printed above and saved.`
                     );
                     codes.push(ExitCode.interrupted);
+                }
+                if (everyRunFailed !== null) {
+                    const {UserError} = await import("../../util/errors.js");
+                    // The failed rows are printed and saved above; the sentence and the exit code end the command.
+                    throw new UserError(everyRunFailed, {exitCode: mostSevereExitCode(codes)});
                 }
                 process.exitCode = mostSevereExitCode(codes);
             } finally {

@@ -15,6 +15,9 @@ const CheckOptionsSchema = z.object({
     strict: z.boolean().default(false)
 });
 
+/** Free space asked of the folder of `--md <file>` before checking (a report is a few KB per issue). */
+const MIN_REPORT_BYTES = 16 * 1024;
+
 /** `llmproof check <issue...>`: fact-check newsletter issues against the catalog and measurements. */
 export function registerCheckCommand(program: Command): void {
     program
@@ -45,10 +48,14 @@ export function registerCheckCommand(program: Command): void {
             const {checkIssueFiles} = await import("../../claims/check.js");
             const {renderCheckJson, renderCheckMarkdown, renderCheckTable, renderVerifiedNumbersForIssues} =
                 await import("../../claims/report.js");
-            const {writeFileAtomic} = await import("../../util/atomic-write.js");
+            const {assertWritableTarget, writeFileAtomic} = await import("../../util/atomic-write.js");
             const {llmproofVersion} = await import("../../util/version.js");
             const {logInfo} = await import("../../util/log.js");
 
+            const {ExitCode} = await import("../../util/exit-codes.js");
+            // Before any checking: a report file that cannot be written (say, on a full disk) is refused now.
+            if (typeof options.md === "string")
+                await assertWritableTarget(options.md, {bytes: MIN_REPORT_BYTES, exitCode: ExitCode.notSaved});
             const catalog = await loadCatalog(options.catalog);
             const reports = await checkIssueFiles(issues, {
                 stdinText: issues.includes("-") ? await readStdin() : undefined,
@@ -60,9 +67,18 @@ export function registerCheckCommand(program: Command): void {
                 twinMaxBytes: options.twinMaxGb * 1e9
             });
 
+            // A report that cannot be written after all (the disk filled up meanwhile): the verdicts are
+            // still printed below, and the command ends with one sentence saying so.
+            let unsaved: string | null = null;
             if (typeof options.md === "string") {
-                await writeFileAtomic(options.md, renderCheckMarkdown(reports));
-                logInfo(`wrote the fact-check report to ${options.md}`);
+                try {
+                    await writeFileAtomic(options.md, renderCheckMarkdown(reports));
+                    logInfo(`wrote the fact-check report to ${options.md}`);
+                } catch (error) {
+                    const {UserError} = await import("../../util/errors.js");
+                    if (!(error instanceof UserError)) throw error;
+                    unsaved = error.message;
+                }
             } else if (options.md === true) {
                 printData(renderCheckMarkdown(reports));
                 if (!options.json && !options.verifiedNumbers) return;
@@ -87,9 +103,30 @@ export function registerCheckCommand(program: Command): void {
             else if (options.json) printData(JSON.stringify(renderCheckJson(reports, llmproofVersion()), null, 2));
             else printData(reports.map(renderCheckTable).join("\n"));
 
+            if (unsaved !== null) {
+                const {UserError} = await import("../../util/errors.js");
+                throw new UserError(
+                    `${unsaved.replace(/\.$/, "")}; the verdicts are printed on standard output instead.`,
+                    {
+                        exitCode: ExitCode.notSaved
+                    }
+                );
+            }
+            const refuted = options.strict && reports.some((report) => report.counts.refuted > 0);
             const failed = reports.filter((report) => report.error);
-            if (failed.length > 0) process.exitCode = 1;
-            if (options.strict && reports.some((report) => report.counts.refuted > 0)) process.exitCode = 2;
+            // Issues that could not be read or checked: the others' verdicts are printed above, and one sentence names them.
+            if (failed.length > 0) {
+                const {UserError} = await import("../../util/errors.js");
+                const shown = failed
+                    .slice(0, 3)
+                    .map((report) => `${report.issue} (${report.error!.replace(/\.$/, "").slice(0, 160)})`);
+                const more = failed.length > 3 ? `; and ${failed.length - 3} more` : "";
+                throw new UserError(
+                    `${failed.length} of ${reports.length} issues could not be checked: ${shown.join("; ")}${more}.`,
+                    {exitCode: refuted ? ExitCode.refuted : ExitCode.error}
+                );
+            }
+            if (refuted) process.exitCode = ExitCode.refuted;
         });
 }
 

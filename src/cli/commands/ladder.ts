@@ -2,6 +2,7 @@ import type {Command} from "commander";
 import {extname} from "node:path";
 import {z} from "zod";
 import {parseIntList, parsePositiveInt, printData, validateOptions} from "../shared.js";
+import {ExitCode} from "../../util/exit-codes.js";
 import {logInfo} from "../../util/log.js";
 
 const LadderCommandOptionsSchema = z
@@ -93,6 +94,6 @@ export function registerLadderCommand(program: Command): void {
             printData(
                 renderLadder(document, options.json ? "json" : options.md ? "md" : options.csv ? "csv" : "table")
             );
-            if (document.rungs.some((rung) => rung.status === "failed")) process.exitCode = 1;
+            if (document.rungs.some((rung) => rung.status === "failed")) process.exitCode = ExitCode.error;
         });
 }

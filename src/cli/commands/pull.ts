@@ -1,5 +1,6 @@
 import type {Command} from "commander";
 import {z} from "zod";
+import {ExitCode} from "../../util/exit-codes.js";
 import {setQuiet} from "../../util/log.js";
 import {printData, validateOptions} from "../shared.js";
 
@@ -31,7 +32,7 @@ export function registerPullCommand(program: Command): void {
             // a dependency's exit hook would re-raise the signal and kill the process mid-cleanup.
             const interruption = new AbortController();
             const onInterrupt = () => {
-                if (interruption.signal.aborted) process.exit(130);
+                if (interruption.signal.aborted) process.exit(ExitCode.interrupted);
                 interruption.abort(new Error("interrupted"));
             };
             process.on("SIGINT", onInterrupt);

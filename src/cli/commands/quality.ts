@@ -45,7 +45,7 @@ export function registerQualityCommand(program: Command): void {
             const options = validateOptions(QualityCommandOptionsSchema, rawOptions);
             const {runQuality, renderQualityTable} = await import("../../quality/index.js");
             // Each candidate runs in its own child; the report (--output) is saved after every one.
-            const report = await runQuality({
+            const {report, unsaved} = await runQuality({
                 baselinePath: baseline,
                 candidatePaths: candidates,
                 contextSize: options.ctx,
@@ -58,17 +58,29 @@ export function registerQualityCommand(program: Command): void {
             for (const warning of report.warnings) logWarning(warning);
             const json = JSON.stringify(report, null, 2);
             printData(options.output === "-" || options.json ? json : renderQualityTable(report));
-            if (report.failed.length > 0) {
-                const {UserError} = await import("../../util/errors.js");
-                const names = report.failed
-                    .map((failure) => `${failure.fileName} (${failure.reason.replace(/\.$/, "")})`)
-                    .join("; ");
+            const {UserError} = await import("../../util/errors.js");
+            const failed =
+                report.failed.length === 0
+                    ? null
+                    : `${report.failed.length} of ${candidates.length} candidates could not be measured: ` +
+                      report.failed
+                          .map((failure) => `${failure.fileName} (${failure.reason.replace(/\.$/, "")})`)
+                          .join("; ");
+            // The report could not be saved (the disk filled up during the run): it is printed above, not lost.
+            if (unsaved !== null) {
+                const {ExitCode} = await import("../../util/exit-codes.js");
                 throw new UserError(
-                    `${report.failed.length} of ${candidates.length} candidates could not be measured: ${names}` +
+                    `${unsaved.replace(/\.$/, "")}; the report is printed on standard output instead` +
+                        (failed === null ? "." : `, and ${failed}.`),
+                    {exitCode: ExitCode.notSaved}
+                );
+            }
+            if (failed !== null)
+                throw new UserError(
+                    failed +
                         (options.output !== undefined && options.output !== "-"
                             ? `; the others are saved in ${options.output}`
                             : "")
                 );
-            }
         });
 }
