@@ -49,7 +49,9 @@ if (values.summary !== "best" && values.summary !== "median") {
     process.exit(2);
 }
 if (values.save && values["no-mmap"]) {
-    process.stderr.write("bench:roofline: --save stores the calibration bench uses (weights mapped); drop --no-mmap to save.\n");
+    process.stderr.write(
+        "bench:roofline: --save stores the calibration bench uses (weights mapped); drop --no-mmap to save.\n"
+    );
     process.exit(2);
 }
 const summarizeRounds = (means) => (values.summary === "best" ? Math.max(...means) : median(means));
