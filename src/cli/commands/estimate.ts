@@ -54,7 +54,7 @@ export function registerEstimateCommand(program: Command): void {
         .option("--remote", "for a catalog id: read its GGUF header from the hub instead of estimating offline")
         .option(
             "--calibrate",
-            "(re)measure this machine: read bandwidth and llama.cpp tg/pp on three twins (about 2 minutes)"
+            "(re)measure this machine: read bandwidth and llama.cpp tg/pp on three twins (a few minutes)"
         )
         .option("-t, --threads <n>", "threads for --calibrate (default: physical cores)", parsePositiveInt)
         .option("--list-hardware", "list the hardware profiles and classes")
@@ -101,7 +101,7 @@ export function registerEstimateCommand(program: Command): void {
                 calibration ??= await calibrationModule.loadCalibration();
                 if (calibration == null)
                     throw new UserError(
-                        "This machine is not calibrated yet: run `llmproof estimate --calibrate` (about 2 minutes), or name a profile with --hardware."
+                        "This machine is not calibrated yet: run `llmproof estimate --calibrate` (a few minutes), or name a profile with --hardware."
                     );
                 const {collectProvenance} = await import("../../system/provenance.js");
                 const mismatch = calibrationModule.calibrationMismatch(calibration, await collectProvenance());
