@@ -69,7 +69,7 @@ describe("llmproof estimate", () => {
         expect(missing.code).toBe(1);
         expect(missing.stdout).toBe("");
         expect(missing.stderr).toBe(
-            "llmproof: This machine is not calibrated yet: run `llmproof estimate --calibrate` (about 2 minutes), or name a profile with --hardware.\n"
+            "llmproof: This machine is not calibrated yet: run `llmproof estimate --calibrate` (a few minutes), or name a profile with --hardware.\n"
         );
         const calibration = {
             schemaVersion: 1,
