@@ -53,6 +53,7 @@ export function registerCheckCommand(program: Command): void {
             const {logInfo} = await import("../../util/log.js");
 
             const {ExitCode} = await import("../../util/exit-codes.js");
+            const {UserError} = await import("../../util/errors.js");
             // Before any checking: a report file that cannot be written (say, on a full disk) is refused now.
             if (typeof options.md === "string")
                 await assertWritableTarget(options.md, {bytes: MIN_REPORT_BYTES, exitCode: ExitCode.notSaved});
@@ -75,7 +76,6 @@ export function registerCheckCommand(program: Command): void {
                     await writeFileAtomic(options.md, renderCheckMarkdown(reports));
                     logInfo(`wrote the fact-check report to ${options.md}`);
                 } catch (error) {
-                    const {UserError} = await import("../../util/errors.js");
                     if (!(error instanceof UserError)) throw error;
                     unsaved = error.message;
                 }
@@ -104,7 +104,6 @@ export function registerCheckCommand(program: Command): void {
             else printData(reports.map(renderCheckTable).join("\n"));
 
             if (unsaved !== null) {
-                const {UserError} = await import("../../util/errors.js");
                 throw new UserError(
                     `${unsaved.replace(/\.$/, "")}; the verdicts are printed on standard output instead.`,
                     {
@@ -116,7 +115,6 @@ export function registerCheckCommand(program: Command): void {
             const failed = reports.filter((report) => report.error);
             // Issues that could not be read or checked: the others' verdicts are printed above, and one sentence names them.
             if (failed.length > 0) {
-                const {UserError} = await import("../../util/errors.js");
                 const shown = failed
                     .slice(0, 3)
                     .map((report) => `${report.issue} (${report.error!.replace(/\.$/, "").slice(0, 160)})`);
