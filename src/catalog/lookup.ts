@@ -123,6 +123,8 @@ interface KeyIndex {
     entries: KeyEntry[];
     /** Entries by the first PREFIX characters of their key, for one pass over a text. */
     byPrefix: Map<string, KeyEntry[]>;
+    /** Keys shorter than PREFIX (never in a validated catalog): tried at every position. */
+    short: KeyEntry[];
 }
 
 interface KeyEntry {
@@ -131,23 +133,26 @@ interface KeyEntry {
     model: CatalogModel;
 }
 
-/** Keys shorter than this are refused by catalog validation, so nearly every key has a prefix of this length. */
-const PREFIX = 4;
+/** Keys shorter than this are refused by catalog validation, so every validated key has a prefix of this length. */
+const PREFIX = minimumKeyLength;
 
 const keyIndexes = new WeakMap<Catalog, KeyIndex>();
 
 function keyIndexOf(catalog: Catalog): KeyIndex {
     let index = keyIndexes.get(catalog);
     if (index == null) {
-        index = {byId: new Map(), byKey: new Map(), entries: [], byPrefix: new Map()};
+        index = {byId: new Map(), byKey: new Map(), entries: [], byPrefix: new Map(), short: []};
         for (const model of catalog.models) {
             index.byId.set(model.id, model);
             for (const {key, written} of modelKeys(model)) {
                 if (!index.byKey.has(key)) index.byKey.set(key, model);
                 const entry = {key, written, model};
                 index.entries.push(entry);
-                const prefix = key.slice(0, PREFIX);
-                index.byPrefix.set(prefix, [...(index.byPrefix.get(prefix) ?? []), entry]);
+                if (key.length < PREFIX) index.short.push(entry);
+                else {
+                    const prefix = key.slice(0, PREFIX);
+                    index.byPrefix.set(prefix, [...(index.byPrefix.get(prefix) ?? []), entry]);
+                }
             }
         }
         keyIndexes.set(catalog, index);
@@ -228,8 +233,7 @@ function isEdge(text: string, before: number, after: number): boolean {
  * longest wins ("Qwen3-4B-vanilla-checkpoints" is one mention, not also "Qwen3-4B").
  */
 export function findModelsInText(catalog: Catalog, text: string): ModelMention[] {
-    const {entries, byPrefix} = keyIndexOf(catalog);
-    const short = entries.filter((entry) => entry.key.length < PREFIX);
+    const {byPrefix, short} = keyIndexOf(catalog);
     const candidates: ModelMention[] = [];
     let segmentStart = 0;
     const segments: {start: number; end: number}[] = [];
